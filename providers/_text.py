@@ -1,0 +1,25 @@
+"""Counting helpers shared by the providers' text rules."""
+
+from __future__ import annotations
+
+import regex
+
+_GRAPHEME = regex.compile(r"\X")
+
+
+def graphemes(text: str) -> int:
+    """Extended grapheme clusters (UAX #29), which is what people see as characters."""
+    return len(_GRAPHEME.findall(text))
+
+
+def grapheme_list(text: str) -> list[str]:
+    return _GRAPHEME.findall(text)
+
+
+def utf16_units(text: str) -> int:
+    """JavaScript's and Java's ``length``: code points above U+FFFF count twice."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def utf8_bytes(text: str) -> int:
+    return len(text.encode("utf-8"))

@@ -1,0 +1,41 @@
+"""Discord, through a channel webhook (the URL is the credential)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from providers.base import IMAGE_TYPES, VIDEO_TYPES, MediaRules, Setting, ThreadStyle
+
+if TYPE_CHECKING:
+    from socialgit.model import Account, Part
+
+NAME = "discord"
+TITLE = "Discord"
+THREADS: ThreadStyle = "messages"
+_MIB = 1024 * 1024
+MEDIA = MediaRules(
+    max_count=10,
+    max_bytes={t: 10 * _MIB for t in IMAGE_TYPES | VIDEO_TYPES},
+    alt_max=1024,
+)
+SETTINGS: Mapping[str, Setting] = {
+    "username": Setting(str, help="name the webhook posts under"),
+}
+SECRETS: tuple[str, ...] = ("webhook_url",)
+
+
+def length(text: str) -> int:
+    return len(text)
+
+
+def limit(account: Account, part: Part) -> int:
+    return 2000
+
+
+def text_problems(text: str) -> list[str]:
+    return []
+
+
+def facets(text: str) -> list[dict[str, Any]]:
+    return []

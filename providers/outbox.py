@@ -1,0 +1,38 @@
+"""Writes each delivery as a JSON file into a folder: for demos, dry runs and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from providers.base import IMAGE_TYPES, VIDEO_TYPES, MediaRules, Setting, ThreadStyle
+
+if TYPE_CHECKING:
+    from socialgit.model import Account, Part
+
+NAME = "outbox"
+TITLE = "Outbox folder"
+THREADS: ThreadStyle = "document"
+MEDIA = MediaRules(max_count=100, max_bytes={t: 1 << 40 for t in IMAGE_TYPES | VIDEO_TYPES})
+SETTINGS: Mapping[str, Setting] = {
+    "path": Setting(str, required=True, help="folder, relative to the repository root"),
+    "limit": Setting(int, help="a length limit to check posts against (default: none)"),
+}
+SECRETS: tuple[str, ...] = ()
+
+
+def length(text: str) -> int:
+    return len(text)
+
+
+def limit(account: Account, part: Part) -> int:
+    configured = account.settings.get("limit")
+    return configured if isinstance(configured, int) else 100_000
+
+
+def text_problems(text: str) -> list[str]:
+    return []
+
+
+def facets(text: str) -> list[dict[str, Any]]:
+    return []

@@ -1,0 +1,38 @@
+"""POSTs each delivery as a JSON document to a URL (n8n, Zapier, Make, your own service)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from providers.base import IMAGE_TYPES, VIDEO_TYPES, MediaRules, Setting, ThreadStyle
+
+if TYPE_CHECKING:
+    from socialgit.model import Account, Part
+
+NAME = "webhook"
+TITLE = "Webhook"
+THREADS: ThreadStyle = "document"
+MEDIA = MediaRules(max_count=100, max_bytes={t: 1 << 40 for t in IMAGE_TYPES | VIDEO_TYPES})
+SETTINGS: Mapping[str, Setting] = {
+    "url": Setting(str, help="where to POST, when the URL is not a secret (else the vault)"),
+    "limit": Setting(int, help="a length limit to check posts against (default: none)"),
+}
+SECRETS: tuple[str, ...] = ("url",)
+
+
+def length(text: str) -> int:
+    return len(text)
+
+
+def limit(account: Account, part: Part) -> int:
+    configured = account.settings.get("limit")
+    return configured if isinstance(configured, int) else 100_000
+
+
+def text_problems(text: str) -> list[str]:
+    return []
+
+
+def facets(text: str) -> list[dict[str, Any]]:
+    return []

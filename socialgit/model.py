@@ -1,0 +1,100 @@
+"""The content model: plain, immutable values that the pure core passes around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding in one file, located for an editor (1-based line and column)."""
+
+    path: str
+    line: int
+    column: int
+    severity: Severity
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    path: str  # relative to the repository root, posix separators
+    alt: str
+    line: int  # where the image line stands in the post file
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One post of a thread: its text (image lines removed) and its attachments."""
+
+    text: str
+    media: tuple[Media, ...]
+    line: int  # first line of this part in the post file
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    account: str  # an account name or a provider name, as written
+    text: str | None
+    line: int
+    parts: tuple[Part, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    name: str
+    provider: str
+    settings: dict[str, Any]  # provider-specific keys from socialgit.yml, secrets excluded
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: str
+    timezone: str
+    content: str
+    missed_after: timedelta
+    max_attempts: int
+    claim_timeout: timedelta
+    accounts: dict[str, Account]
+    branch: str | None = None
+    media_base_url: str | None = None
+
+
+PostStatus = Literal["draft", "scheduled", "published", "error", "missed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    path: str  # relative to the repository root
+    id: str | None
+    publish_at: datetime  # aware; the first (or only) occurrence
+    local_start: datetime  # naive wall-clock time of publish_at in ``timezone``
+    timezone: str
+    targets: tuple[str, ...]
+    status: PostStatus
+    repeat: str | None
+    until: datetime | None  # aware; last instant an occurrence may fall on
+    parts: tuple[Part, ...]
+    overrides: dict[str, Override]
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    line: int = 1  # line of ``publish_at`` (where delivery problems point)
+    target_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def identity(self) -> str:
+        """What the idempotency key is derived from: the stable id, else the path."""
+        return self.id if self.id is not None else self.path
