@@ -17,8 +17,12 @@ TITLE = "Bluesky"
 THREADS: ThreadStyle = "replies"
 MEDIA = MediaRules(
     max_count=4,
-    max_bytes={"image/png": 2_000_000, "image/jpeg": 2_000_000, "image/webp": 2_000_000,
-               "image/gif": 2_000_000},
+    max_bytes={
+        "image/png": 2_000_000,
+        "image/jpeg": 2_000_000,
+        "image/webp": 2_000_000,
+        "image/gif": 2_000_000,
+    },
     alt_max=2000,
 )
 SETTINGS: Mapping[str, Setting] = {

@@ -19,8 +19,12 @@ THREADS: ThreadStyle = "replies"
 _MB = 1024 * 1024
 MEDIA = MediaRules(
     max_count=20,
-    max_bytes={"image/jpeg": 8 * _MB, "image/png": 8 * _MB, "video/mp4": 1024 * _MB,
-               "video/quicktime": 1024 * _MB},
+    max_bytes={
+        "image/jpeg": 8 * _MB,
+        "image/png": 8 * _MB,
+        "video/mp4": 1024 * _MB,
+        "video/quicktime": 1024 * _MB,
+    },
     alt_max=None,
     needs_public_url=True,
 )

@@ -17,8 +17,13 @@ THREADS: ThreadStyle = "replies"
 _MB = 1024 * 1024
 MEDIA = MediaRules(
     max_count=4,
-    max_bytes={"image/png": 5 * _MB, "image/jpeg": 5 * _MB, "image/webp": 5 * _MB,
-               "image/gif": 15 * _MB, "video/mp4": 512 * _MB},
+    max_bytes={
+        "image/png": 5 * _MB,
+        "image/jpeg": 5 * _MB,
+        "image/webp": 5 * _MB,
+        "image/gif": 15 * _MB,
+        "video/mp4": 512 * _MB,
+    },
     alt_max=1000,
 )
 SETTINGS: Mapping[str, Setting] = {

@@ -1,0 +1,71 @@
+"""What each target receives: the post's parts after overrides, measured by its network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from socialgit.model import Account, Media, Part, Post
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPart:
+    text: str
+    media: tuple[Media, ...]
+    length: int
+    limit: int
+    line: int
+    problems: tuple[str, ...] = ()
+
+    @property
+    def too_long(self) -> bool:
+        return self.length > self.limit
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    account: str
+    provider: str
+    parts: tuple[PreparedPart, ...]
+
+    @property
+    def length(self) -> int:
+        """The longest part, as the plan reports it."""
+        return max((p.length for p in self.parts), default=0)
+
+    @property
+    def limit(self) -> int:
+        return min((p.limit for p in self.parts), default=0)
+
+
+def parts_for(post: Post, account: Account) -> tuple[Part, ...]:
+    """An override by account name beats one by provider name, which beats the body."""
+    for name in (account.name, account.provider):
+        override = post.overrides.get(name)
+        if override is not None and override.parts:
+            return override.parts
+    return post.parts
+
+
+def prepare(post: Post, account: Account) -> Prepared:
+    from providers import PROVIDERS
+
+    provider = PROVIDERS[account.provider]
+    prepared = tuple(
+        PreparedPart(
+            text=part.text,
+            media=part.media,
+            length=provider.length(part.text),
+            limit=provider.limit(account, part),
+            line=part.line,
+            problems=tuple(provider.text_problems(part.text)),
+        )
+        for part in parts_for(post, account)
+    )
+    return Prepared(account.name, account.provider, prepared)
+
+
+def facets(account: Account, text: str) -> list[dict[str, Any]]:
+    from providers import PROVIDERS
+
+    return PROVIDERS[account.provider].facets(text)

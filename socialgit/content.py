@@ -1,0 +1,148 @@
+"""Loading a content repository: config, every post, every problem, at once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from socialgit.compose import Prepared, prepare
+from socialgit.config import LoadedConfig, load_config
+from socialgit.fields import Findings
+from socialgit.media import check_for_account, inspect
+from socialgit.model import Config, Post, Problem
+from socialgit.post import parse_post
+
+Signature = tuple[int, int, int]  # mtime_ns, size, inode: cheap and enough to see a change
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What one post file yielded: the post (if plannable), its problems, its targets."""
+
+    path: str
+    post: Post | None
+    problems: tuple[Problem, ...]
+    prepared: dict[str, Prepared]
+    media: tuple[tuple[str, Signature | None], ...] = ()  # what else the analysis read
+
+
+@dataclass
+class Content:
+    root: Path
+    config: Config
+    config_source: bytes
+    reports: list[Report]
+    config_problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def posts(self) -> list[Post]:
+        return [r.post for r in self.reports if r.post is not None]
+
+    @property
+    def problems(self) -> list[Problem]:
+        found = list(self.config_problems)
+        for report in self.reports:
+            found.extend(report.problems)
+        return found
+
+
+def signature(path: Path) -> Signature | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def post_files(root: Path, folder: str) -> list[str]:
+    """Every ``*.md`` below the content folder, as sorted repository-relative paths."""
+    found: list[str] = []
+    base = root / folder
+    stack = [base]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(Path(entry.path))
+            elif entry.name.endswith(".md"):
+                found.append(Path(entry.path).relative_to(root).as_posix())
+    return sorted(found)
+
+
+def analyze(root: Path, rel: str, config: Config) -> Report:
+    out = Findings(rel)
+    full = root / rel
+    real = Path(os.path.realpath(full))
+    if real != full.absolute() and root not in real.parents:
+        out.add(1, 1, "the post is a symlink leading outside the repository")
+        return Report(rel, None, tuple(out.problems), {})
+    try:
+        data = full.read_bytes()
+    except OSError as exc:
+        out.add(1, 1, f"cannot read: {exc.strerror}")
+        return Report(rel, None, tuple(out.problems), {})
+    post = parse_post(rel, data, config, out)
+    if post is None:
+        return Report(rel, None, tuple(out.problems), {})
+
+    prepared: dict[str, Prepared] = {}
+    seen_media: dict[str, tuple[str, int]] = {}
+    media_deps: dict[str, Signature | None] = {}
+    for part in (*post.parts, *(p for o in post.overrides.values() for p in o.parts)):
+        for item in part.media:
+            if item.path in media_deps:
+                continue
+            media_deps[item.path] = signature(root / item.path)
+            known = inspect(root, item, out)
+            if known is not None:
+                seen_media[item.path] = known
+            if not item.alt:
+                out.add(
+                    item.line,
+                    1,
+                    f"image {item.path!r} has no alt text: describe it for "
+                    "people who cannot see it",
+                    "warning",
+                )
+    for name in post.targets:
+        account = config.accounts[name]
+        ready = prepare(post, account)
+        prepared[name] = ready
+        for piece in ready.parts:
+            if piece.too_long:
+                out.add(
+                    piece.line,
+                    1,
+                    f"{name}: this part is {piece.length} characters as "
+                    f"{account.provider} counts them; the limit is {piece.limit}",
+                )
+            for message in piece.problems:
+                out.add(piece.line, 1, f"{name}: {message}")
+            check_for_account(account, piece.media, seen_media, out, config.media_base_url)
+    # A post with problems is still reported, but it is not planned: publishing half of what
+    # the author wrote is worse than publishing nothing and saying why.
+    keep = None if out.failed else post
+    return Report(rel, keep, tuple(out.problems), prepared, tuple(media_deps.items()))
+
+
+def load_content(root: Path, only: list[str] | None = None, *, cached: bool = True) -> Content:
+    loaded: LoadedConfig = load_config(root)
+    config = loaded.config
+    files = post_files(root, config.content)
+    if only is not None:
+        wanted = set(only)
+        files = [f for f in files if f in wanted]
+    if cached:
+        from socialgit.cache import analyze_cached
+
+        reports = analyze_cached(root, files, loaded, analyze)
+    else:
+        reports = [analyze(root, rel, config) for rel in files]
+    return Content(root, config, loaded.source, reports, loaded.problems)

@@ -1,0 +1,295 @@
+"""Reading one post file: front-matter (with positions), body split into thread parts."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from posixpath import dirname, join, normpath
+from typing import Any
+
+from socialgit import fields
+from socialgit.model import Config, Media, Override, Part, Post, PostStatus
+from socialgit.times import TimeError, parse_time, zone
+from socialgit.yamlnodes import Node, YamlError, load
+
+MAX_BYTES = 1024 * 1024
+KEYS = (
+    "publish_at",
+    "targets",
+    "id",
+    "status",
+    "timezone",
+    "repeat",
+    "until",
+    "overrides",
+    "results",
+)
+OVERRIDE_KEYS = ("text",)
+STATUSES: tuple[PostStatus, ...] = ("draft", "scheduled", "published", "error", "missed")
+_FENCE = re.compile(r"^---[ \t]*\r?$")
+_IMAGE = re.compile(r'^[ \t]*!\[(?P<alt>[^\]]*)\]\((?P<path>[^)\s]+)(?:[ \t]+"[^"]*")?\)[ \t]*$')
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    front: str  # the YAML between the fences
+    front_line: int  # file line of the YAML's first line
+    body: str
+    body_line: int  # file line of the body's first line
+
+
+def split(text: str) -> Split:
+    """Separate front-matter from body; raises YamlError when the fences are wrong."""
+    lines = text.split("\n")
+    if not lines or not _FENCE.match(lines[0]):
+        raise YamlError("a post starts with a line `---` and its front-matter", 1, 1)
+    for index in range(1, len(lines)):
+        if _FENCE.match(lines[index]) or lines[index].rstrip("\r") == "...":
+            return Split("\n".join(lines[1:index]), 2, "\n".join(lines[index + 1 :]), index + 2)
+    raise YamlError("the front-matter is not closed: add a line `---` after it", 1, 1)
+
+
+def parse_body(body: str, first_line: int, post_path: str) -> list[Part]:
+    """Split on lines that are exactly ``---``; image lines become attachments."""
+    parts: list[Part] = []
+    text_lines: list[str] = []
+    media: list[Media] = []
+    start = first_line
+
+    def close() -> None:
+        text = "\n".join(text_lines).strip()
+        if text or media:
+            parts.append(Part(text, tuple(media), start))
+
+    for offset, raw in enumerate(body.split("\n")):
+        line = raw.rstrip("\r")
+        number = first_line + offset
+        if _FENCE.match(line):
+            close()
+            text_lines, media, start = [], [], number + 1
+            continue
+        image = _IMAGE.match(line)
+        if image:
+            media.append(Media(_resolve(post_path, image["path"]), image["alt"].strip(), number))
+            continue
+        if not text_lines and not line.strip():
+            start = number + 1
+        text_lines.append(line)
+    close()
+    return parts
+
+
+def _resolve(post_path: str, target: str) -> str:
+    """Media path relative to the repository root; ``..`` escapes are kept to be refused."""
+    if target.startswith("/"):
+        return target
+    return normpath(join(dirname(post_path), target))
+
+
+def parse_post(path: str, data: bytes, config: Config, out: fields.Findings) -> Post | None:
+    """Every problem goes to ``out``; returns the post when it can be planned."""
+    if len(data) > MAX_BYTES:
+        out.add(1, 1, f"the file is {len(data)} bytes; a post may have at most {MAX_BYTES}")
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        out.add(line, column, "not UTF-8 text: save the file as UTF-8")
+        return None
+    text = text.removeprefix("\ufeff")
+    try:
+        parts_of_file = split(text)
+        root = load(parts_of_file.front, line_offset=parts_of_file.front_line - 1)
+    except YamlError as exc:
+        out.add(exc.line, exc.column, exc.message)
+        return None
+    if root is None or not root.is_mapping:
+        out.add(parts_of_file.front_line, 1, "the front-matter must be a mapping of keys")
+        return None
+    return _build(path, root.value, parts_of_file, config, out)
+
+
+def _build(
+    path: str, top: dict[str, Node], file: Split, config: Config, out: fields.Findings
+) -> Post | None:
+    fields.unknown_keys(top, KEYS, "a post's front-matter", out)
+    status: PostStatus = "scheduled"
+    if "status" in top:
+        value = fields.string(top["status"], "status", out)
+        if value in STATUSES:
+            status = value
+        elif value is not None:
+            out.at(
+                top["status"], f"status must be draft or scheduled{fields.suggest(value, STATUSES)}"
+            )
+
+    tz_name = config.timezone
+    if "timezone" in top:
+        name = fields.string(top["timezone"], "timezone", out)
+        try:
+            zone(name or "")
+            tz_name = name or tz_name
+        except TimeError as exc:
+            out.at(top["timezone"], str(exc))
+    tz = zone(tz_name)
+
+    publish: tuple[datetime, datetime] | None = None
+    node = top.get("publish_at")
+    if node is None:
+        out.add(file.front_line, 1, "publish_at is missing: when should this go out?")
+    else:
+        raw = fields.string(node, "publish_at", out)
+        if raw is not None:
+            try:
+                publish = parse_time(raw, tz)
+            except TimeError as exc:
+                out.at(node, f"publish_at: {exc}")
+
+    targets: list[str] = []
+    target_lines: dict[str, int] = {}
+    if "targets" not in top:
+        out.add(file.front_line, 1, "targets is missing: list the accounts to post to")
+    else:
+        for name, item in fields.string_list(top["targets"], "targets", out):
+            if name in target_lines:
+                out.at(item, f"target {name!r} is listed twice")
+            elif name not in config.accounts:
+                out.at(
+                    item,
+                    f"unknown account {name!r}{fields.suggest(name, config.accounts)}"
+                    " (accounts are defined in socialgit.yml)",
+                )
+            else:
+                targets.append(name)
+            target_lines.setdefault(name, item.line)
+        if not target_lines:
+            out.at(top["targets"], "targets is empty: list the accounts to post to")
+
+    post_id = None
+    if "id" in top:
+        post_id = fields.string(top["id"], "id", out)
+        if post_id is not None and not _ID.match(post_id):
+            out.at(top["id"], "id may use letters, digits, '.', '_' and '-' (at most 100)")
+            post_id = None
+
+    repeat = _repeat(top.get("repeat"), out)
+    until = None
+    if "until" in top:
+        raw = fields.string(top["until"], "until", out)
+        if raw is not None:
+            try:
+                until = parse_time(raw, tz, end_of_day=True)[0]
+            except TimeError as exc:
+                out.at(top["until"], f"until: {exc}")
+        if repeat is None:
+            out.at(top["until"], "until only applies to a post with `repeat:`", "warning")
+        if until is not None and publish is not None and until < publish[0]:
+            out.at(top["until"], "until is before publish_at: the post would never go out")
+
+    parts = parse_body(file.body, file.body_line, path)
+    if not parts:
+        out.add(file.body_line, 1, "the post has no text: write it below the front-matter")
+
+    overrides = _overrides(top.get("overrides"), path, config, out)
+    results = _results(top.get("results"), out)
+    if out.failed or publish is None:
+        return None
+    return Post(
+        path=path,
+        id=post_id,
+        publish_at=publish[0],
+        local_start=publish[1],
+        timezone=tz_name,
+        targets=tuple(targets),
+        status=status,
+        repeat=repeat,
+        until=until,
+        parts=tuple(parts),
+        overrides=overrides,
+        results=results,
+        line=node.line if node else 1,
+        target_lines=target_lines,
+    )
+
+
+def _repeat(node: Node | None, out: fields.Findings) -> str | None:
+    if node is None:
+        return None
+    expr = fields.string(node, "repeat", out)
+    if expr is None:
+        return None
+    from croniter import croniter  # imported only for recurring posts: it is slow to load
+
+    if len(expr.split()) != 5 or not croniter.is_valid(expr):
+        out.at(
+            node,
+            f"repeat: {expr!r} is not a cron expression of 5 fields "
+            '(minute hour day month weekday, e.g. "0 9 * * MON")',
+        )
+        return None
+    return expr
+
+
+def _overrides(
+    node: Node | None, path: str, config: Config, out: fields.Findings
+) -> dict[str, Override]:
+    from providers import PROVIDERS
+
+    if node is None:
+        return {}
+    if not node.is_mapping:
+        out.at(node, "overrides must map account or provider names to their changes")
+        return {}
+    found: dict[str, Override] = {}
+    for name, body in node.value.items():
+        if name not in config.accounts and name not in PROVIDERS:
+            choices = [*config.accounts, *PROVIDERS]
+            out.at_key(
+                body,
+                f"override for unknown account or provider {name!r}{fields.suggest(name, choices)}",
+            )
+            continue
+        if not body.is_mapping:
+            out.at(body, f"override {name!r} must be a mapping (e.g. `text: ...`)")
+            continue
+        fields.unknown_keys(body.value, OVERRIDE_KEYS, f"override {name!r}", out)
+        text_node = body.value.get("text")
+        text = fields.string(text_node, "text", out) if text_node else None
+        parts: tuple[Part, ...] = ()
+        if text is not None and text_node is not None:
+            # A multi-line text is a block scalar (`text: |`): it starts below its key.
+            first = text_node.line + (1 if "\n" in text else 0)
+            parts = tuple(parse_body(text, first, path))
+            if not parts:
+                out.at(text_node, f"override {name!r} has an empty text")
+        found[name] = Override(name, text, body.key_line, parts)
+    return found
+
+
+def _results(node: Node | None, out: fields.Findings) -> dict[str, dict[str, Any]]:
+    if node is None or node.value is None:
+        return {}
+    if not node.is_mapping:
+        out.at(node, "results is written by the runner: it must map accounts to outcomes")
+        return {}
+    results: dict[str, dict[str, Any]] = {}
+    for account, body in node.value.items():
+        if not body.is_mapping:
+            out.at(body, f"results for {account!r} must be a mapping (delete it to retry)")
+            continue
+        results[account] = {key: _plain(value) for key, value in body.value.items()}
+    return results
+
+
+def _plain(node: Node) -> Any:
+    if node.is_mapping:
+        return {k: _plain(v) for k, v in node.value.items()}
+    if node.is_sequence:
+        return [_plain(v) for v in node.value]
+    if isinstance(node.value, (datetime,)):
+        return node.raw
+    return node.value
