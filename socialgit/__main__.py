@@ -1,0 +1,3 @@
+from socialgit.cli import main
+
+main()

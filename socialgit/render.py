@@ -1,0 +1,152 @@
+"""Turning problems, plans and previews into text, JSON, Markdown and workflow commands."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from socialgit.model import Problem
+from socialgit.plan import Delivery
+from socialgit.times import iso_utc, zone
+
+MARK = {
+    "due": "due",
+    "missed": "MISSED",
+    "upcoming": "upcoming",
+    "published": "published",
+    "error": "ERROR",
+    "draft": "draft",
+    "publishing": "publishing",
+}
+
+
+def problems_text(problems: Iterable[Problem]) -> str:
+    return "".join(f"{p.path}:{p.line}:{p.column}: {p.severity}: {p.message}\n" for p in problems)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def problems_github(problems: Iterable[Problem]) -> str:
+    """Workflow commands: GitHub shows each on the pull request's diff, at its line."""
+    lines = []
+    for p in problems:
+        kind = "error" if p.severity == "error" else "warning"
+        lines.append(
+            f"::{kind} file={_escape_property(p.path)},line={p.line},col={p.column}"
+            f"::{_escape_data(p.message)}\n"
+        )
+    return "".join(lines)
+
+
+def problems_json(problems: Iterable[Problem]) -> str:
+    return json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_json(at: datetime, deliveries: Sequence[Delivery], problems: Iterable[Problem]) -> str:
+    document = {
+        "at": iso_utc(at),
+        "deliveries": [d.as_dict() for d in deliveries],
+        "problems": [p.as_dict() for p in problems],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _counts(deliveries: Sequence[Delivery]) -> str:
+    tally: dict[str, int] = {}
+    for d in deliveries:
+        tally[d.state] = tally.get(d.state, 0) + 1
+    order = ("due", "missed", "upcoming", "publishing", "error", "published", "draft")
+    return ", ".join(f"{tally[s]} {s}" for s in order if s in tally) or "nothing"
+
+
+def _length(d: Delivery) -> str:
+    flag = " TOO LONG" if d.length > d.limit else ""
+    return f"{d.length}/{d.limit}{flag}"
+
+
+def plan_text(at: datetime, tz_name: str, deliveries: Sequence[Delivery], horizon: str) -> str:
+    tz = zone(tz_name)
+    local_at = at.astimezone(tz)
+    lines = [f"Plan at {local_at:%Y-%m-%d %H:%M} {tz_name}: {_counts(deliveries)}"]
+    if horizon:
+        lines[0] += f" (upcoming within {horizon})"
+    day = None
+    width = max((len(d.account) for d in deliveries), default=0)
+    for d in deliveries:
+        local = d.time.astimezone(tz)
+        if local.date() != day:
+            day = local.date()
+            lines.append("")
+            lines.append(f"{local:%a %Y-%m-%d}")
+        extra = ""
+        if d.result and d.result.get("url"):
+            extra = f"  {d.result['url']}"
+        elif d.result and d.result.get("error"):
+            extra = f"  {d.result['error']}"
+        lines.append(
+            f"  {local:%H:%M}  {MARK[d.state]:<10} {d.account:<{width}}  {d.post}  "
+            f"{_length(d)}{extra}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plan_markdown(
+    at: datetime, tz_name: str, deliveries: Sequence[Delivery], previews: str = ""
+) -> str:
+    tz = zone(tz_name)
+    out = [
+        f"### socialgit plan at {at.astimezone(tz):%Y-%m-%d %H:%M} {tz_name}",
+        "",
+        f"{_counts(deliveries)}.",
+        "",
+    ]
+    if deliveries:
+        out += ["| when | state | account | post | length |", "|---|---|---|---|---|"]
+        for d in deliveries:
+            out.append(
+                f"| {d.time.astimezone(tz):%Y-%m-%d %H:%M} | {d.state} | {d.account} "
+                f"({d.provider}) | `{d.post}` | {_length(d)} |"
+            )
+        out.append("")
+    if previews:
+        out += [previews, ""]
+    return "\n".join(out)
+
+
+def preview_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def preview_text(document: dict[str, Any]) -> str:
+    lines = [f"{document['post']}"]
+    for target in document["targets"]:
+        lines.append("")
+        lines.append(f"== {target['account']} ({target['provider']})")
+        many = len(target["parts"]) > 1
+        for number, part in enumerate(target["parts"], 1):
+            flag = "  TOO LONG" if part["length"] > part["limit"] else ""
+            head = f"-- part {number}/{len(target['parts'])}, " if many else "-- "
+            lines.append(f"{head}{part['length']}/{part['limit']}{flag}")
+            lines.extend(f"   {line}" for line in part["text"].split("\n"))
+            for media in part["media"]:
+                alt = media["alt"] or "(no alt text)"
+                lines.append(f"   [image {media['path']}: {alt}]")
+            found = [_facet_label(part["text"], f) for f in part["facets"]]
+            if found:
+                lines.append(f"   facets: {', '.join(found)}")
+    return "\n".join(lines) + "\n"
+
+
+def _facet_label(text: str, facet: dict[str, Any]) -> str:
+    raw = text.encode("utf-8")
+    span = raw[facet["index"]["byteStart"] : facet["index"]["byteEnd"]].decode("utf-8", "replace")
+    kind = facet["features"][0]["$type"].rsplit("#", 1)[-1] if facet["features"] else "?"
+    return f"{kind} {span!r}"
