@@ -7,14 +7,20 @@ lists them in one typed dict.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
+    import httpx
+
     from socialgit.model import Account, Part
 
 ThreadStyle = Literal["replies", "comments", "messages", "document"]
+AuthKind = Literal["oauth2", "app_password", "token", "webhook", "none"]
+Credentials = dict[str, Any]  # a decrypted vault entry; never printed, never logged
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime"})
@@ -37,6 +43,45 @@ class MediaRules:
     needs_public_url: bool = False  # the network fetches media itself (Threads)
 
 
+@dataclass(frozen=True, slots=True)
+class OutgoingMedia:
+    path: str  # repository-relative, for messages
+    file: Path  # absolute, to read the bytes from
+    mime: str
+    alt: str
+    url: str | None = None  # public URL, for networks that fetch media themselves
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingPart:
+    text: str
+    media: tuple[OutgoingMedia, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One delivery as the runner hands it to a provider."""
+
+    key: str  # idempotency key, fixed when the delivery was claimed
+    post: str  # repository-relative path, for messages
+    occurrence: datetime
+    parts: tuple[OutgoingPart, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What went out: the network's id and public link of the first part, and every part's id."""
+
+    id: str
+    url: str | None
+    parts: tuple[str, ...]
+
+
+# Called by ``post`` right after each part is accepted, with that part's id, so that the
+# runner can record it before the next part goes out (a rerun resumes, never reposts).
+OnPart = Callable[[str], None]
+
+
 class Provider(Protocol):
     NAME: str  # the registry key, as written in `provider:`
     TITLE: str  # as people call it
@@ -56,3 +101,56 @@ class Provider(Protocol):
 
     def facets(self, text: str) -> list[dict[str, Any]]:
         """Rich-text annotations the post will carry (Bluesky); [] elsewhere."""
+
+    # -- credentials (``socialgit connect``, ``refresh``) --------------------------------
+    AUTH: AuthKind
+
+    def generate_auth_url(
+        self, account: Account, redirect_uri: str, state: str, code_challenge: str
+    ) -> str:
+        """The URL a person opens to grant access (OAuth2 authorization code with PKCE S256)."""
+
+    def authenticate(
+        self,
+        client: httpx.Client,
+        account: Account,
+        code: str,
+        code_verifier: str,
+        redirect_uri: str,
+        credentials: Credentials,
+    ) -> Credentials:
+        """Exchange a code (or, for non-OAuth networks, check ``credentials``); the result
+        is stored in the vault. ``credentials`` holds what the person gave (client_secret,
+        app password, webhook URL)."""
+
+    def refresh_token(
+        self, client: httpx.Client, account: Account, credentials: Credentials
+    ) -> Credentials:
+        """New credentials; the old refresh token may be spent once this returns."""
+
+    def expires_at(self, credentials: Credentials) -> datetime | None:
+        """When these credentials stop working unless refreshed; None: they do not expire."""
+
+    def whoami(
+        self, client: httpx.Client, account: Account, credentials: Credentials
+    ) -> dict[str, str]:
+        """Check the credentials with the network; returns e.g. {"id": ..., "name": ...}."""
+
+    # -- publishing (``socialgit publish``) ----------------------------------------------
+    def post(
+        self,
+        client: httpx.Client,
+        account: Account,
+        credentials: Credentials,
+        outgoing: Outgoing,
+        done: tuple[str, ...],
+        on_part: OnPart,
+    ) -> Receipt:
+        """Publish the parts not yet in ``done`` (ids of parts already out), each a reply to
+        the one before; raises a ``socialgit.errors.ProviderError`` subclass on failure."""
+
+    def lookup(
+        self, client: httpx.Client, account: Account, credentials: Credentials, outgoing: Outgoing
+    ) -> Receipt | None:
+        """For a delivery in doubt: what of it arrived (None: nothing did). Raises
+        ``OutcomeUnknown`` when the network cannot tell."""

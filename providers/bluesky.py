@@ -6,6 +6,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from providers._atproto_text import detect_facets
+from providers._pending import (  # noqa: F401 - this module's runtime is not built yet
+    AUTH,
+    authenticate,
+    expires_at,
+    generate_auth_url,
+    lookup,
+    post,
+    refresh_token,
+    whoami,
+)
 from providers._text import graphemes, utf8_bytes
 from providers.base import MediaRules, Setting, ThreadStyle
 

@@ -7,6 +7,16 @@ from typing import TYPE_CHECKING, Any
 
 import regex
 
+from providers._pending import (  # noqa: F401 - this module's runtime is not built yet
+    AUTH,
+    authenticate,
+    expires_at,
+    generate_auth_url,
+    lookup,
+    post,
+    refresh_token,
+    whoami,
+)
 from providers._text import graphemes
 from providers.base import IMAGE_TYPES, VIDEO_TYPES, MediaRules, Setting, ThreadStyle
 

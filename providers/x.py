@@ -5,6 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from providers._pending import (  # noqa: F401 - this module's runtime is not built yet
+    AUTH,
+    authenticate,
+    expires_at,
+    generate_auth_url,
+    lookup,
+    post,
+    refresh_token,
+    whoami,
+)
 from providers._twitter_text import weighted_length
 from providers.base import MediaRules, Setting, ThreadStyle
 
