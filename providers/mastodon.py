@@ -7,15 +7,30 @@ from typing import TYPE_CHECKING, Any
 
 import regex
 
-from providers._pending import (  # noqa: F401 - this module's runtime is not built yet
-    AUTH,
-    authenticate,
-    expires_at,
-    generate_auth_url,
-    lookup,
-    post,
-    refresh_token,
-    whoami,
+# Until this network's runtime is built, it says so plainly (explicit re-exports).
+from providers._pending import (
+    AUTH as AUTH,
+)
+from providers._pending import (
+    authenticate as authenticate,
+)
+from providers._pending import (
+    expires_at as expires_at,
+)
+from providers._pending import (
+    generate_auth_url as generate_auth_url,
+)
+from providers._pending import (
+    lookup as lookup,
+)
+from providers._pending import (
+    post as post,
+)
+from providers._pending import (
+    refresh_token as refresh_token,
+)
+from providers._pending import (
+    whoami as whoami,
 )
 from providers._text import graphemes
 from providers.base import IMAGE_TYPES, VIDEO_TYPES, MediaRules, Setting, ThreadStyle
