@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from socialgit.model import Account
 
 AUTH: AuthKind = "none"
+RESEND_IN_DOUBT = False  # a network that cannot dedupe on our key
 _WHY = "publishing to {} is not built yet in this version of socialgit"
 
 

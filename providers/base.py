@@ -66,6 +66,8 @@ class Outgoing:
     post: str  # repository-relative path, for messages
     occurrence: datetime
     parts: tuple[OutgoingPart, ...]
+    account: str = ""  # the account's name, for messages (never a URL: it may carry a token)
+    root: Path = Path()  # the repository root: where the outbox folder is resolved
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,9 @@ class Provider(Protocol):
     MEDIA: MediaRules
     SETTINGS: Mapping[str, Setting]  # account keys beyond provider/base_url/authorize_url/token_url
     SECRETS: tuple[str, ...]  # fields of its vault entry (SPEC §6)
+    # True when the receiver dedupes on the delivery key, so a delivery in doubt may be sent
+    # again with the same key (webhook); False: in doubt needs ``lookup`` or a person.
+    RESEND_IN_DOUBT: bool
 
     def length(self, text: str) -> int:
         """The text's length as the network counts it."""

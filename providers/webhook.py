@@ -3,34 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-# Until this network's runtime is built, it says so plainly (explicit re-exports).
-from providers._pending import (
-    AUTH as AUTH,
+import httpx
+
+from providers._document import document
+from providers.base import (
+    IMAGE_TYPES,
+    VIDEO_TYPES,
+    AuthKind,
+    Credentials,
+    MediaRules,
+    OnPart,
+    Outgoing,
+    Receipt,
+    Setting,
+    ThreadStyle,
 )
-from providers._pending import (
-    authenticate as authenticate,
+from socialgit.errors import (
+    OutcomeUnknown,
+    RateLimited,
+    Rejected,
+    Transient,
+    Unsupported,
+    VaultError,
 )
-from providers._pending import (
-    expires_at as expires_at,
-)
-from providers._pending import (
-    generate_auth_url as generate_auth_url,
-)
-from providers._pending import (
-    lookup as lookup,
-)
-from providers._pending import (
-    post as post,
-)
-from providers._pending import (
-    refresh_token as refresh_token,
-)
-from providers._pending import (
-    whoami as whoami,
-)
-from providers.base import IMAGE_TYPES, VIDEO_TYPES, MediaRules, Setting, ThreadStyle
 
 if TYPE_CHECKING:
     from socialgit.model import Account, Part
@@ -61,3 +60,140 @@ def text_problems(text: str) -> list[str]:
 
 def facets(text: str) -> list[dict[str, Any]]:
     return []
+
+
+# -- runtime: one POST per delivery; the receiver dedupes on the Idempotency-Key ----------
+AUTH: AuthKind = "webhook"
+# The key goes with every request and receivers dedupe on it: a delivery in doubt is resent.
+RESEND_IN_DOUBT = True
+
+
+def _url(account: Account, credentials: Credentials) -> str:
+    """The vault's URL wins over socialgit.yml's (a URL with a token lives in the vault)."""
+    url = credentials.get("url") or account.settings.get("url")
+    if not isinstance(url, str) or not url:
+        raise VaultError(
+            f"{account.name}: no webhook URL: set `url:` in socialgit.yml, or store it with "
+            f"`socialgit vault put {account.name}` when it carries a token"
+        )
+    return url
+
+
+def generate_auth_url(account: Account, redirect_uri: str, state: str, code_challenge: str) -> str:
+    raise Unsupported("a webhook has no login page: store its URL in the vault")
+
+
+def authenticate(
+    client: httpx.Client,
+    account: Account,
+    code: str,
+    code_verifier: str,
+    redirect_uri: str,
+    credentials: Credentials,
+) -> Credentials:
+    return {"url": _url(account, credentials)} if credentials.get("url") else {}
+
+
+def refresh_token(client: httpx.Client, account: Account, credentials: Credentials) -> Credentials:
+    return dict(credentials)
+
+
+def expires_at(credentials: Credentials) -> datetime | None:
+    return None
+
+
+def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> dict[str, str]:
+    _url(account, credentials)  # a webhook cannot be asked who it is without posting
+    return {"id": account.name, "name": f"webhook of {account.name}"}
+
+
+def post(
+    client: httpx.Client,
+    account: Account,
+    credentials: Credentials,
+    outgoing: Outgoing,
+    done: tuple[str, ...],
+    on_part: OnPart,
+) -> Receipt:
+    """One POST carries the whole thread; 2xx is success, anything else is classified."""
+    if done:  # it went out already (a rerun after the part id was recorded)
+        return Receipt(id=done[0], url=None, parts=done)
+    url = _url(account, credentials)
+    name = account.name  # messages name the account, never the URL: it may carry a token
+    try:
+        response = client.post(
+            url,
+            json=document(outgoing),
+            headers={"Idempotency-Key": outgoing.key, "User-Agent": "socialgit"},
+        )
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        # Nothing reached the receiver: safe to send again later.
+        raise Transient(f"{name}: cannot connect to the webhook ({type(exc).__name__})") from exc
+    except httpx.TimeoutException as exc:
+        raise OutcomeUnknown(
+            f"{name}: the webhook took the request but did not answer in time"
+        ) from exc
+    except httpx.TransportError as exc:
+        # The request was (perhaps partly) sent and the connection broke: it may have arrived.
+        raise OutcomeUnknown(
+            f"{name}: the connection to the webhook broke ({type(exc).__name__})"
+        ) from exc
+    code = response.status_code
+    if 200 <= code < 300:
+        receipt = _receipt(response, outgoing.key)
+        on_part(receipt.id)
+        return receipt
+    if code == 429:
+        raise RateLimited(f"{name}: the webhook asks to slow down (429)", _retry_after(response))
+    if code >= 500:
+        raise Transient(f"{name}: the webhook failed with HTTP {code}")
+    raise Rejected(f"{name}: the webhook refused the delivery with HTTP {code}{_reason(response)}")
+
+
+def lookup(
+    client: httpx.Client, account: Account, credentials: Credentials, outgoing: Outgoing
+) -> Receipt | None:
+    """A webhook cannot be asked what it received; the runner resends with the same key."""
+    raise OutcomeUnknown(f"{account.name}: a webhook cannot be asked whether a delivery arrived")
+
+
+def _receipt(response: httpx.Response, key: str) -> Receipt:
+    found: dict[str, Any] = {}
+    try:
+        data = response.json()
+        if isinstance(data, dict):
+            found = data
+    except ValueError:
+        pass  # an empty or non-JSON answer is still a success
+    ident = found.get("id")
+    link = found.get("url")
+    ident_text = str(ident) if isinstance(ident, str | int) and str(ident) else key
+    return Receipt(id=ident_text, url=link if isinstance(link, str) else None, parts=(ident_text,))
+
+
+def _retry_after(response: httpx.Response) -> datetime | None:
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    now = datetime.now(UTC)
+    if value.isdigit():
+        return now + timedelta(seconds=int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _reason(response: httpx.Response) -> str:
+    """A short reason from the answer, if it gave one as JSON ``error`` or ``message``."""
+    try:
+        data = response.json()
+    except ValueError:
+        return ""
+    if isinstance(data, dict):
+        for field in ("error", "message"):
+            text = data.get(field)
+            if isinstance(text, str) and text:
+                return f": {text[:200]}"
+    return ""

@@ -10,6 +10,9 @@ from providers._pending import (
     AUTH as AUTH,
 )
 from providers._pending import (
+    RESEND_IN_DOUBT as RESEND_IN_DOUBT,
+)
+from providers._pending import (
     authenticate as authenticate,
 )
 from providers._pending import (

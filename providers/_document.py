@@ -1,0 +1,35 @@
+"""The JSON document that ``outbox`` writes and ``webhook`` sends: one delivery, self-contained."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from providers.base import Outgoing
+from socialgit.times import iso_utc
+
+VERSION = 1  # bumped when a field changes meaning; receivers may check it
+
+
+def document(outgoing: Outgoing) -> dict[str, Any]:
+    """Text, thread parts and media (repository-relative paths, alt text) plus the key."""
+    parts = [
+        {
+            "text": part.text,
+            "media": [
+                {"path": m.path, "alt": m.alt, "mime": m.mime, **({"url": m.url} if m.url else {})}
+                for m in part.media
+            ],
+        }
+        for part in outgoing.parts
+    ]
+    return {
+        "version": VERSION,
+        "key": outgoing.key,
+        "account": outgoing.account,
+        "post": outgoing.post,
+        "occurrence": iso_utc(outgoing.occurrence),
+        # The whole text, parts separated as the author wrote them, for receivers that want one
+        # string; ``parts`` keeps the thread structure.
+        "text": "\n\n---\n\n".join(part.text for part in outgoing.parts),
+        "parts": parts,
+    }
