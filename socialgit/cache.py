@@ -1,8 +1,9 @@
 """A cache of post analyses, so that a plan over an unchanged repository is quick.
 
-Each entry is keyed by the post file's stat signature and the signatures of the media it
-read; the whole cache by socialgit's version and the config's bytes. It lives in the user's
-cache folder, never in the repository: a pickle from a pull request must never be loaded.
+Entries are light reports (no texts), which is all a plan needs. Each is keyed by the post
+file's stat signature and those of the media it read; the whole cache by socialgit's version
+and the config's bytes. It lives in the user's cache folder, never in the repository: a pickle
+from a pull request must never be loaded.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def analyze_cached(
     from socialgit.content import signature
 
     if os.environ.get("SOCIALGIT_NO_CACHE"):
-        return [analyze(root, rel, loaded.config) for rel in files]
+        return [analyze(root, rel, loaded.config).light() for rel in files]
     path = _file(root)
     stamp = _stamp(loaded)
     entries: dict[str, tuple[object, Report]] = {}
@@ -65,18 +66,19 @@ def analyze_cached(
     reports: list[Report] = []
     fresh: dict[str, tuple[object, Report]] = {}
     changed = False
+    base = str(root)
     for rel in files:
-        sig = signature(root / rel)
+        sig = signature(os.path.join(base, rel))
         hit = entries.get(rel)
         if (
             hit is not None
             and sig is not None
             and hit[0] == sig
-            and all(signature(root / m) == s for m, s in hit[1].media)
+            and all(signature(os.path.join(base, m)) == s for m, s in hit[1].media)
         ):
             report = hit[1]
         else:
-            report = analyze(root, rel, loaded.config)
+            report = analyze(root, rel, loaded.config).light()
             changed = True
         reports.append(report)
         fresh[rel] = (sig, report)

@@ -145,7 +145,7 @@ def plan(
     except TimeError as exc:
         raise UsageError(f"--horizon: {exc}") from None
     now = _now(at, load_config(root).config.timezone)
-    result = make_plan(root, now, ahead, base)
+    result = make_plan(root, now, ahead, base, cached=True)
     tz = result.content.config.timezone
     fmt = fmt or _default_format()
     previews = "\n".join(render.preview_text(p) for p in result.previews)
@@ -192,7 +192,8 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: the one place that turns expected errors into exit codes."""
     _register_extensions()
     try:
-        cli.main(args=argv, prog_name="socialgit", standalone_mode=False)
+        # Without standalone mode, click returns the code given to ``ctx.exit``.
+        code = cli.main(args=argv, prog_name="socialgit", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
@@ -213,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         sys.exit(3)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 # Modules that add commands of their own; each has ``COMMANDS``, a list of click commands.

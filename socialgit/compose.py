@@ -8,7 +8,7 @@ from typing import Any
 from socialgit.model import Account, Media, Part, Post
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PreparedPart:
     text: str
     media: tuple[Media, ...]
@@ -22,7 +22,7 @@ class PreparedPart:
         return self.length > self.limit
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Prepared:
     account: str
     provider: str

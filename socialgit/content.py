@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from socialgit.compose import Prepared, prepare
@@ -16,15 +16,21 @@ from socialgit.post import parse_post
 Signature = tuple[int, int, int]  # mtime_ns, size, inode: cheap and enough to see a change
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Report:
     """What one post file yielded: the post (if plannable), its problems, its targets."""
 
     path: str
     post: Post | None
     problems: tuple[Problem, ...]
-    prepared: dict[str, Prepared]
+    prepared: dict[str, Prepared]  # empty in a light report
     media: tuple[tuple[str, Signature | None], ...] = ()  # what else the analysis read
+    lengths: dict[str, tuple[int, int]] = field(default_factory=dict)  # longest part, limit
+
+    def light(self) -> Report:
+        """What a plan needs, without texts: small and quick to load from the cache."""
+        post = replace(self.post, parts=(), overrides={}) if self.post else None
+        return replace(self, post=post, prepared={})
 
 
 @dataclass
@@ -47,9 +53,9 @@ class Content:
         return found
 
 
-def signature(path: Path) -> Signature | None:
+def signature(path: str | Path) -> Signature | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
@@ -58,8 +64,9 @@ def signature(path: Path) -> Signature | None:
 def post_files(root: Path, folder: str) -> list[str]:
     """Every ``*.md`` below the content folder, as sorted repository-relative paths."""
     found: list[str] = []
-    base = root / folder
-    stack = [base]
+    top = os.path.join(root, folder)
+    cut = len(str(root)) + 1
+    stack = [top]
     while stack:
         current = stack.pop()
         try:
@@ -70,21 +77,25 @@ def post_files(root: Path, folder: str) -> list[str]:
             if entry.name.startswith("."):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                stack.append(Path(entry.path))
+                stack.append(entry.path)
             elif entry.name.endswith(".md"):
-                found.append(Path(entry.path).relative_to(root).as_posix())
-    return sorted(found)
+                # Plain string slicing: pathlib costs more than the rest of the walk.
+                found.append(entry.path[cut:].replace(os.sep, "/"))
+    found.sort()
+    return found
 
 
 def analyze(root: Path, rel: str, config: Config) -> Report:
     out = Findings(rel)
-    full = root / rel
-    real = Path(os.path.realpath(full))
-    if real != full.absolute() and root not in real.parents:
-        out.add(1, 1, "the post is a symlink leading outside the repository")
-        return Report(rel, None, tuple(out.problems), {})
+    full = os.path.join(root, rel)
+    if os.path.islink(full) or os.path.islink(os.path.dirname(full)):
+        real = os.path.realpath(full)
+        if os.path.commonpath([real, os.path.realpath(root)]) != os.path.realpath(root):
+            out.add(1, 1, "the post is a symlink leading outside the repository")
+            return Report(rel, None, tuple(out.problems), {})
     try:
-        data = full.read_bytes()
+        with open(full, "rb") as handle:
+            data = handle.read()
     except OSError as exc:
         out.add(1, 1, f"cannot read: {exc.strerror}")
         return Report(rel, None, tuple(out.problems), {})
@@ -129,10 +140,13 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
     # A post with problems is still reported, but it is not planned: publishing half of what
     # the author wrote is worse than publishing nothing and saying why.
     keep = None if out.failed else post
-    return Report(rel, keep, tuple(out.problems), prepared, tuple(media_deps.items()))
+    lengths = {name: (ready.length, ready.limit) for name, ready in prepared.items()}
+    return Report(rel, keep, tuple(out.problems), prepared, tuple(media_deps.items()), lengths)
 
 
-def load_content(root: Path, only: list[str] | None = None, *, cached: bool = True) -> Content:
+def load_content(root: Path, only: list[str] | None = None, *, cached: bool = False) -> Content:
+    """Every post with its problems. ``cached`` gives light reports (no texts: enough for a
+    plan) from a cache of earlier analyses, re-analysing only files that changed."""
     loaded: LoadedConfig = load_config(root)
     config = loaded.config
     files = post_files(root, config.content)

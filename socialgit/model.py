@@ -1,4 +1,8 @@
-"""The content model: plain, immutable values that the pure core passes around."""
+"""The content model: plain, immutable values that the pure core passes around.
+
+No ``slots=True``: these values are pickled into the plan cache, and unpickling a slotted
+frozen dataclass goes through a per-object ``__setstate__`` that made warm plans 5x slower.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any, Literal
 Severity = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Problem:
     """One finding in one file, located for an editor (1-based line and column)."""
 
@@ -29,14 +33,14 @@ class Problem:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Media:
     path: str  # relative to the repository root, posix separators
     alt: str
     line: int  # where the image line stands in the post file
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Part:
     """One post of a thread: its text (image lines removed) and its attachments."""
 
@@ -45,7 +49,7 @@ class Part:
     line: int  # first line of this part in the post file
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Override:
     account: str  # an account name or a provider name, as written
     text: str | None
@@ -53,7 +57,7 @@ class Override:
     parts: tuple[Part, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Account:
     name: str
     provider: str
@@ -61,7 +65,7 @@ class Account:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Config:
     path: str
     timezone: str
@@ -77,7 +81,7 @@ class Config:
 PostStatus = Literal["draft", "scheduled", "published", "error", "missed"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Post:
     path: str  # relative to the repository root
     id: str | None

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from socialgit.content import Report
-from socialgit.model import Config
+from socialgit.model import Config, Post
 from socialgit.schedule import last_at_or_before, occurrences
 from socialgit.times import parse_iso
 
@@ -56,15 +56,17 @@ def plan(
         post = report.post
         if post is None:
             continue
+        # The schedule is the same for every target of a post: work it out once.
+        schedule: _Schedule | None = None
         for name in post.targets:
             account = config.accounts[name]
-            ready = report.prepared.get(name)
+            length, limit = report.lengths.get(name, (0, 0))
             base: dict[str, Any] = {
                 "post": post.path,
                 "account": name,
                 "provider": account.provider,
-                "length": ready.length if ready else 0,
-                "limit": ready.limit if ready else 0,
+                "length": length,
+                "limit": limit,
                 "recurring": post.repeat is not None,
             }
             if post.status == "draft":
@@ -74,48 +76,76 @@ def plan(
                     )
                 )
                 continue
-            found.extend(_target(post.results.get(name), post, base, config, now, end))
+            result = post.results.get(name)
+            settled = _settled(result, post, base, now)
+            if settled is not None:
+                found.append(settled)
+                continue
+            if schedule is None:
+                schedule = _Schedule.of(post, now, end)
+            found.extend(schedule.deliveries(result, base, config, now))
     found.sort(key=lambda d: (d.time, d.post, d.account))
     return found
 
 
-def _target(
-    result: dict[str, Any] | None,
-    post: Any,
-    base: dict[str, Any],
-    config: Config,
-    now: datetime,
-    end: datetime | None,
-) -> list[Delivery]:
-    recorded = parse_iso(result["occurrence"]) if result and result.get("occurrence") else None
-    if result is not None:
-        occurrence = recorded or post.publish_at
-        state = result.get("status")
-        if state in ("publishing", "error"):
-            retry_at = parse_iso(result.get("retry_at") or "")
-            if state == "error" and retry_at is not None:
-                when = retry_at
-                pending: State = "due" if when <= now else "upcoming"
-                return [
-                    Delivery(time=when, occurrence=occurrence, state=pending, result=result, **base)
-                ]
-            fixed: State = "publishing" if state == "publishing" else "error"
-            return [
-                Delivery(time=occurrence, occurrence=occurrence, state=fixed, result=result, **base)
-            ]
-        if post.repeat is None:
-            done: State = "missed" if state == "missed" else "published"
-            return [
-                Delivery(time=occurrence, occurrence=occurrence, state=done, result=result, **base)
-            ]
-    found: list[Delivery] = []
-    latest = last_at_or_before(post, now)
-    if latest is not None and (recorded is None or latest > recorded):
-        late = now - latest > config.missed_after
-        state_now: State = "missed" if late else "due"
-        found.append(Delivery(time=latest, occurrence=latest, state=state_now, **base))
-    for moment in occurrences(post, after=max(now, recorded) if recorded else now):
-        if (end is not None and moment > end) or len(found) > MAX_UPCOMING:
-            break
-        found.append(Delivery(time=moment, occurrence=moment, state="upcoming", **base))
-    return found
+@dataclass(frozen=True)
+class _Schedule:
+    latest: datetime | None  # the last occurrence at or before now
+    upcoming: tuple[datetime, ...]  # after now, within the horizon, capped
+
+    @classmethod
+    def of(cls, post: Post, now: datetime, end: datetime | None) -> _Schedule:
+        upcoming: list[datetime] = []
+        for moment in occurrences(post, after=now):
+            if (end is not None and moment > end) or len(upcoming) >= MAX_UPCOMING:
+                break
+            upcoming.append(moment)
+        return cls(last_at_or_before(post, now), tuple(upcoming))
+
+    def deliveries(
+        self, result: dict[str, Any] | None, base: dict[str, Any], config: Config, now: datetime
+    ) -> list[Delivery]:
+        recorded = _recorded(result)
+        found: list[Delivery] = []
+        latest = self.latest
+        if latest is not None and (recorded is None or latest > recorded):
+            state: State = "missed" if now - latest > config.missed_after else "due"
+            found.append(Delivery(time=latest, occurrence=latest, state=state, **base))
+        for moment in self.upcoming:
+            if recorded is None or moment > recorded:
+                found.append(Delivery(time=moment, occurrence=moment, state="upcoming", **base))
+        return found
+
+
+def _recorded(result: dict[str, Any] | None) -> datetime | None:
+    if result and result.get("occurrence"):
+        return parse_iso(result["occurrence"])
+    return None
+
+
+def _settled(
+    result: dict[str, Any] | None, post: Post, base: dict[str, Any], now: datetime
+) -> Delivery | None:
+    """The state a recorded result fixes, or None when the schedule decides."""
+    if result is None:
+        return None
+    occurrence = _recorded(result) or post.publish_at
+    state = result.get("status")
+    if state == "error":
+        retry_at = parse_iso(result.get("retry_at") or "")
+        if retry_at is not None:
+            pending: State = "due" if retry_at <= now else "upcoming"
+            return Delivery(
+                time=retry_at, occurrence=occurrence, state=pending, result=result, **base
+            )
+        return Delivery(
+            time=occurrence, occurrence=occurrence, state="error", result=result, **base
+        )
+    if state == "publishing":
+        return Delivery(
+            time=occurrence, occurrence=occurrence, state="publishing", result=result, **base
+        )
+    if post.repeat is None:
+        done: State = "missed" if state == "missed" else "published"
+        return Delivery(time=occurrence, occurrence=occurrence, state=done, result=result, **base)
+    return None  # a recurring post's next occurrence comes from its schedule

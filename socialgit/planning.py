@@ -47,12 +47,19 @@ def changed_since(root: Path, base: str) -> list[str]:
 
 
 def make_plan(
-    root: Path, at: datetime, horizon: timedelta | None, base: str | None = None
+    root: Path,
+    at: datetime,
+    horizon: timedelta | None,
+    base: str | None = None,
+    *,
+    cached: bool = False,
 ) -> PlanResult:
+    """``cached``: reuse earlier analyses (the reports then carry no texts)."""
     from socialgit.preview import preview_document
 
     only = changed_since(root, base) if base else None
-    content = load_content(root, only=only)
+    # Review previews need the texts, so a --base plan never takes the light cached reports.
+    content = load_content(root, only=only, cached=cached and only is None)
     problems = content.problems
     if only is not None:
         # Review shows every occurrence of the changed posts, whatever the horizon.

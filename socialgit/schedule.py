@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from socialgit.model import Post
 from socialgit.times import wall_to_utc, zone
+
+if TYPE_CHECKING:
+    from croniter import croniter
+
+
+@lru_cache(maxsize=512)
+def _parsed(expr: str) -> croniter:
+    from croniter import croniter
+
+    return croniter(expr, datetime(2000, 1, 1))
+
+
+def _walker(expr: str, start: datetime) -> croniter:
+    """A cron walker from ``start``; parsing an expression costs more than walking it, and a
+    plan asks the same few expressions thousands of times."""
+    walker = copy.copy(_parsed(expr))
+    walker.set_current(start, force=True)
+    return walker
 
 
 def occurrences(post: Post, after: datetime | None = None) -> Iterator[datetime]:
@@ -20,15 +41,13 @@ def occurrences(post: Post, after: datetime | None = None) -> Iterator[datetime]
         if after is None or post.publish_at > after:
             yield post.publish_at
         return
-    from croniter import croniter
-
     tz = zone(post.timezone)
     start_wall = post.local_start - timedelta(microseconds=1)
     if after is not None:
         after_wall = after.astimezone(tz).replace(tzinfo=None)
         # Step back a day so a wall time repeated by a DST change is not skipped twice.
         start_wall = max(start_wall, after_wall - timedelta(days=1))
-    walker = croniter(post.repeat, start_wall)
+    walker = _walker(post.repeat, start_wall)
     previous: datetime | None = None
     while True:
         wall: datetime = walker.get_next(datetime)
@@ -55,13 +74,11 @@ def last_at_or_before(post: Post, moment: datetime) -> datetime | None:
         return None
     if post.repeat is None:
         return post.publish_at
-    from croniter import croniter
-
     tz = zone(post.timezone)
     # Walk back from just past ``moment`` (a day of slack covers DST folds), then keep the
     # last instant not after it.
     wall = moment.astimezone(tz).replace(tzinfo=None) + timedelta(days=1)
-    walker = croniter(post.repeat, wall)
+    walker = _walker(post.repeat, wall)
     for _ in range(10_000):
         candidate_wall: datetime = walker.get_prev(datetime)
         candidate = wall_to_utc(candidate_wall, tz)

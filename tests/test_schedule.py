@@ -1,0 +1,90 @@
+"""Recurrence in wall-clock time across DST changes, and one-off times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+
+from socialgit.model import Post
+from socialgit.schedule import last_at_or_before, occurrences
+from socialgit.times import parse_time, zone
+
+
+def post(
+    start: str, repeat: str | None, tz: str = "Europe/Berlin", until: str | None = None
+) -> Post:
+    moment, wall = parse_time(start, zone(tz))
+    return Post(
+        path="content/p.md",
+        id=None,
+        publish_at=moment,
+        local_start=wall,
+        timezone=tz,
+        targets=("demo",),
+        status="scheduled",
+        repeat=repeat,
+        until=parse_time(until, zone(tz), end_of_day=True)[0] if until else None,
+        parts=(),
+        overrides={},
+    )
+
+
+def z(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_daily_nine_oclock_berlin_across_the_march_change() -> None:
+    daily = post("2027-03-26 09:00", "0 9 * * *")
+    got = list(islice(occurrences(daily), 4))
+    assert got == [
+        z("2027-03-26T08:00"),
+        z("2027-03-27T08:00"),
+        z("2027-03-28T07:00"),
+        z("2027-03-29T07:00"),
+    ]
+
+
+def test_daily_across_the_october_change() -> None:
+    daily = post("2026-10-24 09:00", "0 9 * * *")
+    assert list(islice(occurrences(daily), 2)) == [z("2026-10-24T07:00"), z("2026-10-25T08:00")]
+
+
+def test_a_skipped_wall_time_goes_out_once_when_clocks_resume() -> None:
+    nightly = post("2027-03-27 02:30", "30 2 * * *")
+    got = list(islice(occurrences(nightly), 3))
+    # 02:30 does not exist on 28 March 2027: it goes out at 03:30 CEST (01:30Z), once.
+    assert got == [z("2027-03-27T01:30"), z("2027-03-28T01:30"), z("2027-03-29T00:30")]
+
+
+def test_a_repeated_wall_time_goes_out_once() -> None:
+    nightly = post("2026-10-24 02:30", "30 2 * * *")
+    got = list(islice(occurrences(nightly), 3))
+    assert got == [z("2026-10-24T00:30"), z("2026-10-25T00:30"), z("2026-10-26T01:30")]
+
+
+def test_until_is_inclusive_of_its_day() -> None:
+    weekly = post("2026-11-30 10:00", "0 10 * * MON", until="2026-12-14")
+    assert [m.date().isoformat() for m in occurrences(weekly)] == [
+        "2026-11-30",
+        "2026-12-07",
+        "2026-12-14",
+    ]
+
+
+def test_occurrences_after_a_recorded_one() -> None:
+    daily = post("2026-11-01 09:00", "0 9 * * *")
+    after = z("2026-11-10T08:00")
+    assert next(occurrences(daily, after=after)) == z("2026-11-11T08:00")
+
+
+def test_last_occurrence_before_now_without_walking_from_the_start() -> None:
+    minutely = post("2020-01-01 00:00", "* * * * *")
+    now = z("2026-11-24T18:00:30")
+    assert last_at_or_before(minutely, now) == z("2026-11-24T18:00")
+
+
+def test_one_off_post() -> None:
+    once = post("2026-12-01T09:00:00-05:00", None)
+    assert list(occurrences(once)) == [z("2026-12-01T14:00")]
+    assert last_at_or_before(once, z("2026-12-01T13:59")) is None
+    assert list(occurrences(once, after=once.publish_at + timedelta(0))) == []
