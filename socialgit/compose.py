@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from providers import PROVIDERS
 from socialgit.model import Account, Media, Part, Post
 
 
@@ -48,8 +49,6 @@ def parts_for(post: Post, account: Account) -> tuple[Part, ...]:
 
 
 def prepare(post: Post, account: Account) -> Prepared:
-    from providers import PROVIDERS
-
     provider = PROVIDERS[account.provider]
     prepared = tuple(
         PreparedPart(
@@ -66,6 +65,4 @@ def prepare(post: Post, account: Account) -> Prepared:
 
 
 def facets(account: Account, text: str) -> list[dict[str, Any]]:
-    from providers import PROVIDERS
-
     return PROVIDERS[account.provider].facets(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -85,17 +86,27 @@ def post_files(root: Path, folder: str) -> list[str]:
     return found
 
 
+def _read_inside(root: Path, full: str) -> bytes:
+    """The file's bytes; a symlink is followed only while it stays inside the repository."""
+    try:
+        handle = os.open(full, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        real, top = os.path.realpath(full), os.path.realpath(root)
+        if os.path.commonpath([real, top]) != top:
+            raise PermissionError(
+                errno.EACCES, "a symlink leading outside the repository"
+            ) from None
+        handle = os.open(real, os.O_RDONLY)
+    with os.fdopen(handle, "rb") as stream:
+        return stream.read()
+
+
 def analyze(root: Path, rel: str, config: Config) -> Report:
     out = Findings(rel)
-    full = os.path.join(root, rel)
-    if os.path.islink(full) or os.path.islink(os.path.dirname(full)):
-        real = os.path.realpath(full)
-        if os.path.commonpath([real, os.path.realpath(root)]) != os.path.realpath(root):
-            out.add(1, 1, "the post is a symlink leading outside the repository")
-            return Report(rel, None, tuple(out.problems), {})
     try:
-        with open(full, "rb") as handle:
-            data = handle.read()
+        data = _read_inside(root, os.path.join(root, rel))
     except OSError as exc:
         out.add(1, 1, f"cannot read: {exc.strerror}")
         return Report(rel, None, tuple(out.problems), {})

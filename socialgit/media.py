@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from providers import PROVIDERS
 from socialgit.fields import Findings
 from socialgit.model import Account, Media
 
@@ -75,8 +76,6 @@ def check_for_account(
     public_base: str | None,
 ) -> None:
     """The network's own rules: how many, which types, how large, alt text."""
-    from providers import PROVIDERS
-
     provider = PROVIDERS[account.provider]
     rules = provider.MEDIA
     if not media:

@@ -8,6 +8,7 @@ from datetime import datetime
 from posixpath import dirname, join, normpath
 from typing import Any
 
+from providers import PROVIDERS
 from socialgit import fields
 from socialgit.model import Config, Media, Override, Part, Post, PostStatus
 from socialgit.times import TimeError, parse_time, zone
@@ -237,8 +238,6 @@ def _repeat(node: Node | None, out: fields.Findings) -> str | None:
 def _overrides(
     node: Node | None, path: str, config: Config, out: fields.Findings
 ) -> dict[str, Override]:
-    from providers import PROVIDERS
-
     if node is None:
         return {}
     if not node.is_mapping:

@@ -9,17 +9,28 @@ expand to gigabytes) cost nothing, and post front-matter has no use for them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 try:
-    from yaml import CSafeLoader as _Loader
+    # The base loader resolves no implicit types: plain scalars arrive as text, and the few
+    # types a post or config uses are read below without PyYAML's per-scalar regex pass.
+    from yaml import CBaseLoader as _Loader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import BaseLoader as _Loader  # type: ignore[assignment]
 
 MAX_DEPTH = 32
+_STR = "tag:yaml.org,2002:str"
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_BOOLS = {
+    **dict.fromkeys(("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"), True),
+    **dict.fromkeys(("false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"), False),
+}
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
+_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?$")
 
 
 class YamlError(Exception):
@@ -113,6 +124,19 @@ def _convert(node: yaml.Node, offset: int, seen: set[int], depth: int) -> Node:
 
 
 def _scalar(node: yaml.ScalarNode, line: int, column: int) -> Any:
+    if node.tag == _STR:
+        text: str = node.value
+        if node.style:  # quoted or block: always text (plain is None, or "" from libyaml)
+            return text
+        if text in _NULLS:
+            return None
+        if text in _BOOLS:
+            return _BOOLS[text]
+        if _INT.match(text):
+            return int(text.replace("_", ""))
+        if _FLOAT.match(text):
+            return float(text.replace("_", ""))
+        return text  # times stay as written; callers parse them with their time zone
     build = _constructor.yaml_constructors.get(node.tag)
     if build is None:
         raise YamlError(f"unknown tag {node.tag!r}", line, column)

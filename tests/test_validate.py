@@ -263,3 +263,14 @@ def test_broken_config_yaml_is_one_line(capsys: pytest.CaptureFixture[str], repo
     assert outcome.code == 2
     assert outcome.err.startswith("socialgit: error: socialgit.yml:")
     assert len(outcome.err.strip().splitlines()) == 1
+
+
+def test_symlinked_post_leading_out(
+    capsys: pytest.CaptureFixture[str], repo: Repo, tmp_path
+) -> None:
+    outside = tmp_path / "elsewhere.md"
+    outside.write_text("---\npublish_at: 2026-12-01 09:00\ntargets: [demo]\n---\nHi\n")
+    (repo.root / "content").mkdir(exist_ok=True)
+    os.symlink(outside, repo.root / "content" / "linked.md")
+    _, problems = problems_of(capsys, repo)
+    assert_problem(problems, "content/linked.md", 1, "outside the repository")
