@@ -1,0 +1,489 @@
+"""The Bluesky provider against a fake PDS on httpx.MockTransport.
+
+The fake checks requests the way the network does (bearer token, JSON body shape, blob
+Content-Type) and keeps records by key, so idempotency is observable. The real reference
+server is exercised in test_bluesky_pds.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from providers import _atproto, bluesky
+from providers.base import Outgoing, OutgoingMedia, OutgoingPart
+from socialgit.errors import (
+    AuthExpired,
+    AuthRevoked,
+    OutcomeUnknown,
+    RateLimited,
+    Rejected,
+    Transient,
+    Unsupported,
+)
+from socialgit.model import Account
+
+BASE = "https://pds.example"
+DID = "did:plc:abcdefghijklmnopqrstuvwx"
+HANDLE = "news.example.com"
+PASSWORD = "app-pass-word-1234"
+ACCOUNT = Account(
+    name="sky", provider="bluesky", settings={"handle": HANDLE, "base_url": BASE}, line=1
+)
+WHEN = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def jwt(exp: int, tag: str) -> str:
+    def b64(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    return f"{b64({'alg': 'HS256', 'typ': 'at+jwt'})}.{b64({'exp': exp, 'sub': DID, 't': tag})}.sig"
+
+
+ACCESS = jwt(1_900_000_000, "access-1")
+REFRESH = jwt(1_990_000_000, "refresh-1")
+SESSION = {
+    "password": PASSWORD,
+    "accessJwt": ACCESS,
+    "refreshJwt": REFRESH,
+    "did": DID,
+    "pds": BASE,
+}
+
+
+class FakePds:
+    """Enough of com.atproto.* to publish, with answers shaped like the reference server's."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, Any]] = {}
+        self.calls: list[str] = []
+        self.handles = {"alice.test": "did:plc:alice"}
+        self.access = ACCESS
+        self.refresh = REFRESH
+        self.fail: dict[str, Callable[[httpx.Request], httpx.Response]] = {}
+        self.sessions_created = 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert request.url.host == "pds.example"
+        nsid = request.url.path.removeprefix("/xrpc/")
+        self.calls.append(nsid)
+        if nsid in self.fail:
+            return self.fail[nsid](request)
+        return getattr(self, nsid.rsplit(".", 1)[-1])(request)
+
+    # -- helpers
+    def _bearer(self, request: httpx.Request, token: str) -> httpx.Response | None:
+        if request.headers.get("Authorization") != f"Bearer {token}":
+            return error(400, "InvalidToken", "Bad token")
+        return None
+
+    def _session_answer(self) -> httpx.Response:
+        doc = {
+            "id": DID,
+            "service": [
+                {
+                    "id": "#atproto_pds",
+                    "type": "AtprotoPersonalDataServer",
+                    "serviceEndpoint": BASE + "/",
+                }
+            ],
+        }
+        return httpx.Response(
+            200,
+            json={
+                "accessJwt": self.access,
+                "refreshJwt": self.refresh,
+                "did": DID,
+                "handle": HANDLE,
+                "didDoc": doc,
+            },
+        )
+
+    # -- endpoints
+    def createSession(self, request: httpx.Request) -> httpx.Response:
+        assert "Authorization" not in request.headers
+        body = json.loads(request.content)
+        assert set(body) == {"identifier", "password"}
+        if body != {"identifier": HANDLE, "password": PASSWORD}:
+            return error(401, "AuthenticationRequired", "Invalid identifier or password")
+        self.sessions_created += 1
+        self.access, self.refresh = jwt(1_900_000_100, "access-new"), jwt(1_990_000_100, "r-new")
+        return self._session_answer()
+
+    def refreshSession(self, request: httpx.Request) -> httpx.Response:
+        if bad := self._bearer(request, self.refresh):
+            return bad
+        self.access, self.refresh = jwt(1_900_000_200, "access-2"), jwt(1_990_000_200, "r-2")
+        return self._session_answer()
+
+    def getSession(self, request: httpx.Request) -> httpx.Response:
+        if bad := self._bearer(request, self.access):
+            return bad
+        return httpx.Response(200, json={"did": DID, "handle": HANDLE})
+
+    def resolveHandle(self, request: httpx.Request) -> httpx.Response:
+        did = self.handles.get(request.url.params["handle"])
+        if did is None:
+            return error(400, "InvalidRequest", "Unable to resolve handle")
+        return httpx.Response(200, json={"did": did})
+
+    def uploadBlob(self, request: httpx.Request) -> httpx.Response:
+        if bad := self._bearer(request, self.access):
+            return bad
+        assert request.headers["Content-Type"] == "image/png"
+        link = "bafkrei" + hashlib.sha256(request.content).hexdigest()[:20]
+        blob = {
+            "$type": "blob",
+            "ref": {"$link": link},
+            "mimeType": "image/png",
+            "size": len(request.content),
+        }
+        return httpx.Response(200, json={"blob": blob})
+
+    def putRecord(self, request: httpx.Request) -> httpx.Response:
+        if bad := self._bearer(request, self.access):
+            return bad
+        body = json.loads(request.content)
+        assert set(body) == {"repo", "collection", "rkey", "record"}
+        assert body["repo"] == DID and body["collection"] == "app.bsky.feed.post"
+        assert _atproto.TID_RE.match(body["rkey"])
+        record = body["record"]
+        assert record["$type"] == "app.bsky.feed.post"
+        assert isinstance(record["text"], str) and record["createdAt"].endswith("Z")
+        for parent in ("root", "parent"):
+            if "reply" in record:
+                ref = record["reply"][parent]
+                assert self.records[ref["uri"]]["cid"] == ref["cid"]
+        uri = f"at://{DID}/app.bsky.feed.post/{body['rkey']}"
+        cid = "bafyrei" + hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+        self.records[uri] = {"uri": uri, "cid": cid, "value": record}
+        return httpx.Response(200, json={"uri": uri, "cid": cid, "validationStatus": "valid"})
+
+    def getRecord(self, request: httpx.Request) -> httpx.Response:
+        assert "Authorization" not in request.headers
+        p = request.url.params
+        uri = f"at://{p['repo']}/{p['collection']}/{p['rkey']}"
+        if uri not in self.records:
+            return error(400, "RecordNotFound", f"Could not locate record: {uri}")
+        return httpx.Response(200, json=self.records[uri])
+
+
+def error(status: int, name: str, message: str, **headers: str) -> httpx.Response:
+    return httpx.Response(status, json={"error": name, "message": message}, headers=headers)
+
+
+@pytest.fixture
+def pds() -> FakePds:
+    return FakePds()
+
+
+@pytest.fixture
+def client(pds: FakePds) -> Iterator[httpx.Client]:
+    with httpx.Client(transport=httpx.MockTransport(pds)) as c:
+        yield c
+
+
+@pytest.fixture(autouse=True)
+def fixed_facets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Facets as @atproto/api's detectFacets gives them, independent of the detector's state."""
+
+    def detect(text: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for word, feature in (
+            ("@alice.test", {"$type": "app.bsky.richtext.facet#mention", "did": "alice.test"}),
+            ("@nobody.test", {"$type": "app.bsky.richtext.facet#mention", "did": "nobody.test"}),
+            ("#tag", {"$type": "app.bsky.richtext.facet#tag", "tag": "tag"}),
+        ):
+            at = text.encode().find(word.encode())
+            if at >= 0:
+                index = {"byteStart": at, "byteEnd": at + len(word.encode())}
+                out.append({"index": index, "features": [feature]})
+        return out
+
+    monkeypatch.setattr(bluesky, "detect_facets", detect)
+
+
+def outgoing(*texts: str, media: tuple[OutgoingMedia, ...] = (), key: str = "k-1") -> Outgoing:
+    parts = tuple(OutgoingPart(text, media if i == 0 else ()) for i, text in enumerate(texts))
+    return Outgoing(key=key, post="content/a.md", occurrence=WHEN, parts=parts, account="sky")
+
+
+def no_secret_in(err: BaseException) -> None:
+    text = str(err)
+    for secret in (PASSWORD, ACCESS, REFRESH):
+        assert secret not in text
+
+
+# -- record keys ----------------------------------------------------------------------------
+
+
+def test_record_keys_are_valid_tids_and_deterministic() -> None:
+    keys = [_atproto.record_key(f"delivery-{n}", i) for n in range(200) for i in range(3)]
+    for key in keys:
+        assert len(key) == 13
+        assert _atproto.TID_RE.match(key), key
+        assert key[0] in "234567abcdefghij"
+    assert len(set(keys)) == len(keys)
+    assert _atproto.record_key("delivery-7", 2) == _atproto.record_key("delivery-7", 2)
+    thread = [_atproto.record_key("delivery-7", i) for i in range(5)]
+    assert thread == sorted(thread)  # parts of a thread sort in order
+
+
+def test_tid_layout_matches_the_spec() -> None:
+    assert _atproto.tid(0, 0) == "2222222222222"
+    assert _atproto.tid((1 << 53) - 1, 1023) == "bzzzzzzzzzzzz"  # the largest TID
+    value = sum(_atproto.S32.index(c) << (5 * (12 - n)) for n, c in enumerate("3jzfcijpj2z2a"))
+    assert _atproto.tid(value >> 10, value & 1023) == "3jzfcijpj2z2a"
+    with pytest.raises(ValueError):
+        _atproto.record_key("k", 1 << _atproto.PART_BITS)
+
+
+# -- credentials ----------------------------------------------------------------------------
+
+
+def test_authenticate_creates_a_session(client: httpx.Client, pds: FakePds) -> None:
+    creds = bluesky.authenticate(client, ACCOUNT, "", "", "", {"password": PASSWORD})
+    assert creds == {
+        "password": PASSWORD,
+        "accessJwt": pds.access,
+        "refreshJwt": pds.refresh,
+        "did": DID,
+        "pds": BASE,
+    }
+    assert pds.calls == ["com.atproto.server.createSession"]
+
+
+def test_bad_app_password_is_revoked_with_the_connect_hint(client: httpx.Client) -> None:
+    with pytest.raises(AuthRevoked, match="socialgit connect sky") as err:
+        bluesky.authenticate(client, ACCOUNT, "", "", "", {"password": "wrong-pass-word"})
+    no_secret_in(err.value)
+    assert "wrong-pass-word" not in str(err.value)
+    with pytest.raises(AuthRevoked, match="socialgit connect sky"):
+        bluesky.refresh_token(client, ACCOUNT, {})
+
+
+def test_refresh_rotates_without_logging_in(client: httpx.Client, pds: FakePds) -> None:
+    creds = bluesky.refresh_token(client, ACCOUNT, dict(SESSION))
+    assert creds["refreshJwt"] == pds.refresh != REFRESH
+    assert creds["accessJwt"] == pds.access != ACCESS
+    assert creds["password"] == PASSWORD
+    assert pds.calls == ["com.atproto.server.refreshSession"]
+    assert pds.sessions_created == 0
+
+
+def test_refresh_logs_in_again_when_the_refresh_token_is_dead(
+    client: httpx.Client, pds: FakePds
+) -> None:
+    pds.fail["com.atproto.server.refreshSession"] = lambda r: error(
+        400, "ExpiredToken", "Token has expired"
+    )
+    creds = bluesky.refresh_token(client, ACCOUNT, dict(SESSION))
+    assert pds.calls == ["com.atproto.server.refreshSession", "com.atproto.server.createSession"]
+    assert creds["accessJwt"] == pds.access
+    # No session at all: straight to createSession.
+    pds.calls.clear()
+    bluesky.refresh_token(client, ACCOUNT, {"password": PASSWORD})
+    assert pds.calls == ["com.atproto.server.createSession"]
+
+
+def test_refresh_that_is_rate_limited_does_not_log_in(client: httpx.Client, pds: FakePds) -> None:
+    pds.fail["com.atproto.server.refreshSession"] = lambda r: error(
+        429, "RateLimitExceeded", "Rate Limit Exceeded", **{"RateLimit-Reset": "1900000000"}
+    )
+    with pytest.raises(RateLimited):
+        bluesky.refresh_token(client, ACCOUNT, dict(SESSION))
+    assert pds.sessions_created == 0
+
+
+def test_expires_at_reads_the_access_jwt() -> None:
+    assert bluesky.expires_at(SESSION) == datetime.fromtimestamp(1_900_000_000, UTC)
+    assert bluesky.expires_at({"password": PASSWORD}) == bluesky.NO_SESSION
+    assert bluesky.expires_at({"accessJwt": "not-a-jwt"}) == bluesky.NO_SESSION
+
+
+def test_no_auth_url() -> None:
+    with pytest.raises(Unsupported, match="app password"):
+        bluesky.generate_auth_url(ACCOUNT, "http://localhost/cb", "state", "challenge")
+
+
+def test_whoami(client: httpx.Client) -> None:
+    assert bluesky.whoami(client, ACCOUNT, SESSION) == {"id": DID, "name": HANDLE}
+
+
+def test_no_session_means_refresh_first(client: httpx.Client, pds: FakePds) -> None:
+    with pytest.raises(AuthExpired):
+        bluesky.post(client, ACCOUNT, {"password": PASSWORD}, outgoing("hi"), (), lambda u: None)
+    assert pds.calls == []
+
+
+# -- publishing -----------------------------------------------------------------------------
+
+
+def test_thread_with_image_mentions_and_tags(
+    client: httpx.Client, pds: FakePds, tmp_path: Path
+) -> None:
+    image = tmp_path / "a.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+    media = (OutgoingMedia(path="img/a.png", file=image, mime="image/png", alt="A chart"),)
+    out = outgoing("Hello @alice.test and @nobody.test #tag", "second", "third", media=media)
+    seen: list[str] = []
+    receipt = bluesky.post(client, ACCOUNT, SESSION, out, (), seen.append)
+
+    assert receipt.parts == tuple(seen) and len(seen) == 3
+    rkey0 = _atproto.record_key("k-1", 0)
+    assert receipt.id == f"at://{DID}/app.bsky.feed.post/{rkey0}"
+    assert receipt.url == f"https://bsky.app/profile/{HANDLE}/post/{rkey0}"
+    first = pds.records[seen[0]]["value"]
+    assert first["createdAt"] == "2026-03-01T09:30:00.000Z"
+    assert first["embed"]["$type"] == "app.bsky.embed.images"
+    assert first["embed"]["images"][0]["alt"] == "A chart"
+    assert first["embed"]["images"][0]["image"]["size"] == 108
+    features = [f["features"][0] for f in first["facets"]]
+    assert features == [
+        {"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:alice"},
+        {"$type": "app.bsky.richtext.facet#tag", "tag": "tag"},
+    ]  # the unresolvable mention lost its facet
+    third = pds.records[seen[2]]["value"]
+    assert third["reply"]["root"]["uri"] == seen[0]
+    assert third["reply"]["parent"]["uri"] == seen[1]
+    assert third["createdAt"] == "2026-03-01T09:30:00.002Z"
+
+
+def test_resume_writes_only_the_missing_parts(client: httpx.Client, pds: FakePds) -> None:
+    out = outgoing("one", "two", "three")
+    seen: list[str] = []
+
+    def killed_after_first(uri: str) -> None:
+        seen.append(uri)
+        raise KeyboardInterrupt  # stands in for the runner being killed
+
+    with pytest.raises(KeyboardInterrupt):
+        bluesky.post(client, ACCOUNT, SESSION, out, (), killed_after_first)
+    pds.calls.clear()
+    receipt = bluesky.post(client, ACCOUNT, SESSION, out, tuple(seen), seen.append)
+    assert len(receipt.parts) == 3 and len(pds.records) == 3
+    assert pds.calls.count("com.atproto.repo.putRecord") == 2
+    assert pds.calls.count("com.atproto.repo.getRecord") == 1  # root == parent here
+
+
+def test_full_resend_rewrites_the_same_keys(client: httpx.Client, pds: FakePds) -> None:
+    out = outgoing("one", "two")
+    first = bluesky.post(client, ACCOUNT, SESSION, out, (), lambda u: None)
+    snapshot = json.dumps(pds.records, sort_keys=True)
+    again = bluesky.post(client, ACCOUNT, SESSION, out, (), lambda u: None)
+    assert again == first
+    assert json.dumps(pds.records, sort_keys=True) == snapshot  # same records, same cids
+
+
+def test_lookup_all_none_and_partial(client: httpx.Client, pds: FakePds) -> None:
+    out = outgoing("one", "two", "three")
+    assert bluesky.lookup(client, ACCOUNT, SESSION, out) is None
+    full = bluesky.post(client, ACCOUNT, SESSION, out, (), lambda u: None)
+    assert bluesky.lookup(client, ACCOUNT, SESSION, out) == full
+    del pds.records[full.parts[2]]
+    partial = bluesky.lookup(client, ACCOUNT, SESSION, out)
+    assert partial is not None and partial.parts == full.parts[:2] and partial.id == full.id
+
+
+def test_lookup_without_a_session_resolves_the_handle(client: httpx.Client, pds: FakePds) -> None:
+    pds.handles[HANDLE] = DID
+    out = outgoing("one")
+    full = bluesky.post(client, ACCOUNT, SESSION, out, (), lambda u: None)
+    assert bluesky.lookup(client, ACCOUNT, {"password": PASSWORD}, out) == full
+
+
+def test_a_resumed_part_that_was_deleted_is_not_replied_to(client: httpx.Client) -> None:
+    gone = f"at://{DID}/app.bsky.feed.post/{_atproto.record_key('other', 0)}"
+    with pytest.raises(Rejected, match="gone"):
+        bluesky.post(client, ACCOUNT, SESSION, outgoing("one", "two"), (gone,), lambda u: None)
+
+
+def test_too_large_image_is_refused_before_upload(
+    client: httpx.Client, pds: FakePds, tmp_path: Path
+) -> None:
+    image = tmp_path / "big.png"
+    image.write_bytes(b"\0" * 2_000_001)
+    media = (OutgoingMedia(path="img/big.png", file=image, mime="image/png", alt=""),)
+    with pytest.raises(Rejected, match="2000001 bytes"):
+        bluesky.post(client, ACCOUNT, SESSION, outgoing("x", media=media), (), lambda u: None)
+    assert "com.atproto.repo.uploadBlob" not in pds.calls
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+def test_expired_token_is_400_and_means_refresh(client: httpx.Client, pds: FakePds) -> None:
+    pds.fail["com.atproto.repo.putRecord"] = lambda r: error(
+        400, "ExpiredToken", "Token has expired"
+    )
+    with pytest.raises(AuthExpired) as err:
+        bluesky.post(client, ACCOUNT, SESSION, outgoing("hi"), (), lambda u: None)
+    no_secret_in(err.value)
+
+
+def test_invalid_token_is_revoked(client: httpx.Client, pds: FakePds) -> None:
+    stale = {**SESSION, "accessJwt": jwt(1_900_000_000, "someone-else")}
+    with pytest.raises(AuthRevoked, match="socialgit connect sky") as err:
+        bluesky.post(client, ACCOUNT, stale, outgoing("hi"), (), lambda u: None)
+    assert stale["accessJwt"] not in str(err.value)
+
+
+def test_rate_limit_carries_the_reset_time(client: httpx.Client, pds: FakePds) -> None:
+    pds.fail["com.atproto.repo.putRecord"] = lambda r: error(
+        429, "RateLimitExceeded", "Rate Limit Exceeded", **{"RateLimit-Reset": "1900000123"}
+    )
+    with pytest.raises(RateLimited) as err:
+        bluesky.post(client, ACCOUNT, SESSION, outgoing("hi"), (), lambda u: None)
+    assert err.value.until == datetime.fromtimestamp(1_900_000_123, UTC)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors_are_transient(client: httpx.Client, pds: FakePds, status: int) -> None:
+    pds.fail["com.atproto.repo.putRecord"] = lambda r: error(status, "InternalServerError", "")
+    with pytest.raises(Transient):
+        bluesky.post(client, ACCOUNT, SESSION, outgoing("hi"), (), lambda u: None)
+
+
+def test_other_4xx_is_a_rejection(client: httpx.Client, pds: FakePds) -> None:
+    pds.fail["com.atproto.repo.putRecord"] = lambda r: error(
+        400, "InvalidRequest", "Invalid app.bsky.feed.post record"
+    )
+    with pytest.raises(Rejected, match="InvalidRequest"):
+        bluesky.post(client, ACCOUNT, SESSION, outgoing("hi"), (), lambda u: None)
+
+
+def raising(exc: type[httpx.TransportError]) -> Callable[[httpx.Request], httpx.Response]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc("boom", request=request)
+
+    return handler
+
+
+def test_connect_error_is_transient_and_timeout_after_sending_is_unknown(
+    client: httpx.Client, pds: FakePds
+) -> None:
+    pds.fail["com.atproto.repo.putRecord"] = raising(httpx.ConnectError)
+    with pytest.raises(Transient) as err:
+        bluesky.post(client, ACCOUNT, SESSION, outgoing("hi"), (), lambda u: None)
+    assert isinstance(err.value.__cause__, httpx.ConnectError)
+    pds.fail["com.atproto.repo.putRecord"] = raising(httpx.ReadTimeout)
+    with pytest.raises(OutcomeUnknown) as unknown:
+        bluesky.post(client, ACCOUNT, SESSION, outgoing("hi"), (), lambda u: None)
+    no_secret_in(unknown.value)
+    # Reads that time out changed nothing: try again later.
+    pds.fail["com.atproto.repo.getRecord"] = raising(httpx.ReadTimeout)
+    with pytest.raises(Transient):
+        bluesky.lookup(client, ACCOUNT, SESSION, outgoing("hi"))
+
+
+def test_resend_in_doubt_is_safe() -> None:
+    assert bluesky.RESEND_IN_DOUBT is True
+    assert bluesky.AUTH == "app_password"
