@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # Modules that add commands of their own; each has ``COMMANDS``, a list of click commands.
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("socialgit.cli_publish",)
 
 
 def _register_extensions() -> None:

@@ -1,0 +1,77 @@
+"""``socialgit publish``: parse, call the runner, render. The core never imports click."""
+
+from __future__ import annotations
+
+import click
+
+from socialgit.cli import _default_format, _now, _root, _summary
+
+
+@click.command()
+@click.option("--at", metavar="TIME", help="Run as if it were TIME (config time zone).")
+@click.option("--dry-run", is_flag=True, help="Show what would be sent; change nothing.")
+@click.option("--no-push", is_flag=True, help="Commit, but do not push (a local runner).")
+@click.option("--shard", metavar="K/N", help="Only the posts of shard K of N (by path).")
+@click.option("--branch", metavar="NAME", help="Publish from NAME instead of the configured one.")
+@click.option("--any-branch", is_flag=True, help="Publish from whatever branch is checked out.")
+@click.pass_context
+def publish(
+    ctx: click.Context,
+    at: str | None,
+    dry_run: bool,
+    no_push: bool,
+    shard: str | None,
+    branch: str | None,
+    any_branch: bool,
+) -> None:
+    """Publish what is due, and commit the outcome into the post files.
+
+    Claims the due deliveries (a commit and push: the lock against other runners), sends
+    them, then records each result in its post's `results:` and pushes one commit.
+    Exit 1 when a delivery failed for good, 2 on config or repository errors.
+
+    \b
+    Example:
+      socialgit publish --dry-run
+      socialgit publish --shard 1/4
+    """
+    from socialgit.config import load_config
+    from socialgit.errors import RepoError
+    from socialgit.runner import Options
+    from socialgit.runner import publish as run
+    from socialgit.runner.credentials import hooks
+    from socialgit.runner.report import markdown, text
+
+    root = _root(ctx)
+    options = Options(
+        at=_now(at, load_config(root).config.timezone) if at else None,
+        dry_run=dry_run,
+        push=not no_push,
+        shard=_shard(shard),
+        branch=branch,
+        any_branch=any_branch,
+    )
+    report = run(root, options, hooks(root))
+    click.echo(text(report), nl=False)
+    if _default_format() == "github":
+        _summary(markdown(report))
+    if report.push_error:
+        raise RepoError(report.push_error)
+    ctx.exit(1 if report.failed else 0)
+
+
+def _shard(value: str | None) -> tuple[int, int] | None:
+    from socialgit.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        index, count = (int(x) for x in value.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard {value!r}: write K/N, e.g. 1/4") from None
+    if not 1 <= index <= count:
+        raise UsageError(f"--shard {value!r}: K must be between 1 and N")
+    return index, count
+
+
+COMMANDS = [publish]

@@ -1,0 +1,16 @@
+"""``socialgit publish``: the runner. Each module has one job:
+
+work      what is due, missed or in doubt (from socialgit.plan), as work items
+keys      delivery keys and shards
+entries   the results entries and the post's top-level status
+files     writing entries into post files (socialgit.writeback)
+git       commit, push, and the answer "rejected" (the lock)
+deliver   sending, concurrently, and judging each provider error by its class
+run       one run, start to end
+report    what a person (and GitHub's step summary) reads
+pause     a test-only hook to stop at a step and be killed there
+"""
+
+from socialgit.runner.run import Hooks, Options, RunReport, publish
+
+__all__ = ["Hooks", "Options", "RunReport", "publish"]

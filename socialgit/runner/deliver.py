@@ -1,0 +1,294 @@
+"""Delivering claimed work: concurrently across accounts, one at a time within an account.
+
+Every provider error is judged here by its class alone (socialgit.errors), into one results
+entry per delivery. Nothing here touches git; part ids go to ``Context.record_part`` as they
+come, so a thread that fails half-way resumes after the parts that are out.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from providers import PROVIDERS
+from providers.base import Credentials, Outgoing, OutgoingMedia, OutgoingPart, Provider, Receipt
+from socialgit.compose import prepare
+from socialgit.errors import (
+    AuthExpired,
+    AuthRevoked,
+    Duplicate,
+    OutcomeUnknown,
+    ProviderError,
+    RateLimited,
+    Rejected,
+    SocialgitError,
+    Transient,
+    Unsupported,
+)
+from socialgit.media import sniff
+from socialgit.model import Account, Config
+from socialgit.runner import entries
+from socialgit.runner.work import Work
+from socialgit.times import iso_utc
+
+# Deliveries in flight per network, across its accounts: generous where the receiver is ours
+# (webhook, outbox), modest where a public API counts requests per app.
+CAPS: dict[str, int] = {"webhook": 32, "outbox": 8}
+DEFAULT_CAP = 4
+MAX_THREADS = 32
+MAX_WAIT = 5.0  # seconds: a Retry-After up to this is waited out; longer defers to a later run
+DEFAULT_RATE_WAIT = timedelta(minutes=1)  # a 429 that does not say how long
+
+State = Literal["published", "error", "retry", "deferred", "doubt"]
+CHECK_BY_HAND = (
+    "in doubt: it may have gone out; check by hand whether it went out on {network}, then "
+    "delete this entry to retry or set its status to published"
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    work: Work
+    state: State
+    entry: dict[str, Any]
+    message: str = ""  # for the run's output: the error, or why it waits
+    url: str | None = None
+
+
+@dataclass
+class Context:
+    root: Path
+    config: Config
+    client: httpx.Client
+    clock: Callable[[], datetime]  # the run's now (``--at`` plus the time elapsed)
+    claimed_at: datetime
+    credentials: Callable[[Account], Credentials]
+    refresh: Callable[[Account, Credentials], Credentials] | None
+    record_part: Callable[[Work, list[str]], None]
+
+
+def deliver_all(items: list[Work], ctx: Context) -> list[Outcome]:
+    by_account: dict[str, list[Work]] = {}
+    for item in items:
+        by_account.setdefault(item.account.name, []).append(item)
+    caps: dict[str, threading.Semaphore] = {}
+    for item in items:
+        name = item.account.provider
+        caps.setdefault(name, threading.Semaphore(CAPS.get(name, DEFAULT_CAP)))
+    if not by_account:
+        return []
+    with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(by_account))) as pool:
+        futures = [pool.submit(_account, group, ctx, caps) for group in by_account.values()]
+        return [outcome for future in futures for outcome in future.result()]
+
+
+def _account(
+    group: list[Work], ctx: Context, caps: dict[str, threading.Semaphore]
+) -> list[Outcome]:
+    done: list[Outcome] = []
+    blocked: Outcome | None = None  # a long rate limit holds back the account's other posts
+    for item in group:
+        if blocked is not None:
+            done.append(_defer(item, ctx, blocked.entry.get("retry_at"), blocked.message))
+            continue
+        with caps[item.account.provider]:
+            outcome = deliver_one(item, ctx)
+        if outcome.state == "deferred":
+            blocked = outcome
+        done.append(outcome)
+    return done
+
+
+def deliver_one(work: Work, ctx: Context) -> Outcome:
+    provider: Provider = PROVIDERS[work.account.provider]
+    try:
+        credentials = ctx.credentials(work.account)
+    except SocialgitError as exc:
+        return _final(work, ctx, list(work.done), work.attempts, f"credentials: {exc}")
+    outgoing = outgoing_for(work, ctx)
+    if work.kind == "doubt":
+        try:
+            receipt = provider.lookup(ctx.client, work.account, credentials, outgoing)
+        except (OutcomeUnknown, Unsupported) as exc:
+            if not provider.RESEND_IN_DOUBT:
+                message = CHECK_BY_HAND.format(network=provider.TITLE) + f" ({exc})"
+                return _final(work, ctx, list(work.done), work.attempts, message)
+            receipt = None  # the receiver dedupes on the key: resending is the look-up
+        except ProviderError as exc:
+            return _still_in_doubt(work, ctx, f"looking it up failed, tried again later: {exc}")
+        if receipt is not None:
+            return _published(work, ctx, receipt, work.attempts)
+    return _send(provider, work, ctx, credentials, outgoing)
+
+
+def _send(
+    provider: Provider, work: Work, ctx: Context, credentials: Credentials, outgoing: Outgoing
+) -> Outcome:
+    parts = list(work.done)
+    total = len(outgoing.parts)
+    attempt = work.attempts + 1
+
+    def on_part(ident: str) -> None:
+        parts.append(ident)
+        if len(parts) < total:  # the last part's id goes into the result itself
+            ctx.record_part(work, list(parts))
+
+    refreshed = False
+    waits = 0
+    while True:
+        try:
+            receipt = provider.post(
+                ctx.client, work.account, credentials, outgoing, tuple(parts), on_part
+            )
+            return _published(work, ctx, receipt, attempt)
+        except RateLimited as exc:
+            now = datetime.now(UTC)
+            wait = (exc.until - now) if exc.until else DEFAULT_RATE_WAIT
+            if wait.total_seconds() <= MAX_WAIT and waits < 2:
+                waits += 1
+                time.sleep(max(wait.total_seconds(), 0.0))
+                continue
+            return _defer(work, ctx, None, f"{exc}; deferred", wait, parts)
+        except AuthExpired as exc:
+            if ctx.refresh is not None and not refreshed:
+                refreshed = True
+                try:
+                    credentials = ctx.refresh(work.account, credentials)
+                except SocialgitError as failure:
+                    return _final(work, ctx, parts, attempt, _reconnect(work, str(failure)))
+                continue
+            return _final(work, ctx, parts, attempt, _reconnect(work, str(exc)))
+        except AuthRevoked as exc:
+            return _final(work, ctx, parts, attempt, _reconnect(work, str(exc)))
+        except Duplicate as exc:
+            found = _lookup_quietly(provider, work, ctx, credentials, outgoing)
+            if found is not None:
+                return _published(work, ctx, found, attempt)
+            return _final(work, ctx, parts, attempt, str(exc))
+        except (Rejected, Unsupported) as exc:
+            return _final(work, ctx, parts, attempt, str(exc))
+        except Transient as exc:
+            return _retry(work, ctx, parts, attempt, str(exc))
+        except OutcomeUnknown as exc:
+            if provider.RESEND_IN_DOUBT:
+                return _retry(work, ctx, parts, attempt, f"{exc}; resent later with the same key")
+            return _still_in_doubt(
+                work, ctx, f"{exc}; a later run looks up whether it arrived", ctx.claimed_at, parts
+            )
+        except SocialgitError as exc:  # ProviderError, or e.g. a missing URL found before sending
+            return _final(work, ctx, parts, attempt, str(exc))
+        except Exception as exc:  # a bug in a provider: it may have sent, so never resend blind
+            message = CHECK_BY_HAND.format(network=provider.TITLE)
+            return _final(work, ctx, parts, attempt, f"unexpected {type(exc).__name__}; {message}")
+
+
+def _reconnect(work: Work, message: str) -> str:
+    return f"{message}; run `socialgit connect {work.account.name}`"
+
+
+def _lookup_quietly(
+    provider: Provider, work: Work, ctx: Context, credentials: Credentials, outgoing: Outgoing
+) -> Receipt | None:
+    try:
+        return provider.lookup(ctx.client, work.account, credentials, outgoing)
+    except ProviderError:
+        return None
+
+
+def _published(work: Work, ctx: Context, receipt: Receipt, attempts: int) -> Outcome:
+    entry = entries.published(
+        work, ctx.clock(), receipt.id, receipt.url, list(receipt.parts), attempts
+    )
+    return Outcome(work, "published", entry, url=receipt.url)
+
+
+def _final(work: Work, ctx: Context, parts: list[str], attempts: int, message: str) -> Outcome:
+    return Outcome(
+        work, "error", entries.failed(work, ctx.clock(), parts, attempts, message), message
+    )
+
+
+def _retry(work: Work, ctx: Context, parts: list[str], attempt: int, message: str) -> Outcome:
+    limit = ctx.config.max_attempts
+    if attempt >= limit:
+        final = f"{message} (gave up after {attempt} attempts: delete this entry to try again)"
+        return _final(work, ctx, parts, attempt, final)
+    now = ctx.clock()
+    when = now + entries.backoff(attempt)
+    text = f"{message} (attempt {attempt} of {limit}, next after {iso_utc(when)})"
+    entry = entries.failed(work, now, parts, attempt, text, retry_at=when)
+    return Outcome(work, "retry", entry, text)
+
+
+def _defer(
+    work: Work,
+    ctx: Context,
+    retry_at: str | None,
+    message: str,
+    wait: timedelta | None = None,
+    parts: list[str] | None = None,
+) -> Outcome:
+    """A rate limit: try again from ``retry_at`` on, without counting an attempt."""
+    now = ctx.clock()
+    if work.kind == "doubt" and parts is None:
+        return _still_in_doubt(work, ctx, f"not looked up yet: {message}")
+    when = now + (wait or DEFAULT_RATE_WAIT)
+    at = iso_utc(when) if retry_at is None else retry_at
+    done = list(work.done) if parts is None else parts
+    entry = entries.failed(work, now, done, work.attempts, message, retry_at=now)
+    entry["retry_at"] = at
+    return Outcome(work, "deferred", entry, message)
+
+
+def _still_in_doubt(
+    work: Work,
+    ctx: Context,
+    message: str,
+    claimed: datetime | None = None,
+    parts: list[str] | None = None,
+) -> Outcome:
+    """Leave the claim in place (status publishing) so a later run resolves it.
+
+    The claim keeps its old time (or this run's claim time), so the next run past
+    claim_timeout looks it up again, rather than a resend.
+    """
+    previous_at = (work.previous or {}).get("at") if work.kind == "doubt" else None
+    at = str(previous_at) if claimed is None and previous_at else iso_utc(claimed or ctx.clock())
+    done = list(work.done) if parts is None else parts
+    entry = entries.failed(work, ctx.clock(), done, work.attempts, message, status="publishing")
+    entry["at"] = at
+    return Outcome(work, "doubt", entry, message)
+
+
+def outgoing_for(work: Work, ctx: Context) -> Outgoing:
+    prepared = prepare(work.post, work.account)
+    base = ctx.config.media_base_url
+    parts = []
+    for part in prepared.parts:
+        media = []
+        for item in part.media:
+            file = ctx.root / item.path
+            try:
+                with open(file, "rb") as handle:
+                    mime = sniff(handle.read(16)) or "application/octet-stream"
+            except OSError:
+                mime = "application/octet-stream"
+            url = f"{base.rstrip('/')}/{item.path}" if base else None
+            media.append(OutgoingMedia(item.path, file, mime, item.alt, url))
+        parts.append(OutgoingPart(part.text, tuple(media)))
+    return Outgoing(
+        key=work.key,
+        post=work.post.path,
+        occurrence=work.occurrence,
+        parts=tuple(parts),
+        account=work.account.name,
+        root=ctx.root,
+    )

@@ -1,0 +1,132 @@
+"""The ``results:`` entries the runner writes (SPEC §3), and the post's top-level status.
+
+Entry fields, in this order when present:
+
+    status      publishing | published | error | missed
+    key         the delivery key (runner.keys), fixed at claim time
+    occurrence  recurring posts: the occurrence this entry is about (ISO UTC)
+    count       recurring posts: how many occurrences went out
+    at          when the entry was written: the claim, the publication, the failure
+    url, id     where it went out (published)
+    parts       ids of the thread parts out so far (a rerun resumes after them)
+    attempts    send attempts made for this occurrence
+    retry_at    status error with retry_at: a transient failure, tried again from then on
+    error       what went wrong, or why it waits, in words a person can act on
+
+``status: error`` without ``retry_at`` is final: a person deletes the entry to retry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from socialgit.runner.work import Missed, Work
+from socialgit.times import iso_utc
+
+BACKOFF_FIRST = timedelta(minutes=5)
+BACKOFF_MAX = timedelta(hours=6)
+
+
+def backoff(attempts: int) -> timedelta:
+    """5m, 10m, 20m, 40m, ... capped at 6h: after ``attempts`` failed attempts."""
+    factor: int = 2 ** max(attempts - 1, 0)
+    return min(BACKOFF_FIRST * factor, BACKOFF_MAX)
+
+
+def _head(work: Work, status: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"status": status, "key": work.key}
+    if work.recurring:
+        entry["occurrence"] = iso_utc(work.occurrence)
+        entry["count"] = work.count
+    return entry
+
+
+def claim(work: Work, at: datetime, parts: list[str] | None = None) -> dict[str, Any]:
+    entry = _head(work, "publishing")
+    entry["at"] = iso_utc(at)
+    done = list(work.done) if parts is None else parts
+    if done:
+        entry["parts"] = done
+    entry["attempts"] = work.attempts
+    return entry
+
+
+def published(
+    work: Work, at: datetime, ident: str, url: str | None, parts: list[str], attempts: int
+) -> dict[str, Any]:
+    entry = _head(work, "published")
+    if work.recurring:
+        entry["count"] = work.count + 1
+    entry["at"] = iso_utc(at)
+    if url:
+        entry["url"] = url
+    entry["id"] = ident
+    entry["parts"] = list(parts)
+    entry["attempts"] = attempts
+    return entry
+
+
+def failed(
+    work: Work,
+    at: datetime,
+    parts: list[str],
+    attempts: int,
+    message: str,
+    retry_at: datetime | None = None,
+    status: str = "error",
+) -> dict[str, Any]:
+    """A final error (``retry_at`` None), a retry later, or (status publishing) still in doubt."""
+    entry = _head(work, status)
+    entry["at"] = iso_utc(at)
+    if parts:
+        entry["parts"] = list(parts)
+    entry["attempts"] = attempts
+    if retry_at is not None:
+        entry["retry_at"] = iso_utc(retry_at)
+    entry["error"] = message
+    return entry
+
+
+def missed(item: Missed, at: datetime) -> dict[str, Any]:
+    entry: dict[str, Any] = {"status": "missed"}
+    if item.post.repeat is not None:
+        entry["occurrence"] = iso_utc(item.occurrence)
+        previous = item.previous or {}
+        count = previous.get("count")
+        entry["count"] = count if isinstance(count, int) else 0
+    entry["at"] = iso_utc(at)
+    entry["error"] = (
+        f"not sent: its time {iso_utc(item.occurrence)} passed more than missed_after ago"
+    )
+    return entry
+
+
+def post_status(
+    current: str | None,
+    targets: list[str],
+    results: Mapping[str, Any],
+    recurring: bool,
+) -> str | None:
+    """The top-level status to write, or None to leave it as it is (drafts: always None)."""
+    if current == "draft":
+        return None
+    states = []
+    for name in targets:
+        entry = results.get(name)
+        states.append(entry if isinstance(entry, Mapping) else {})
+    final_error = any(s.get("status") == "error" and not s.get("retry_at") for s in states)
+    if final_error:
+        wanted = "error"
+    elif recurring:
+        wanted = "scheduled"  # more occurrences come; one missed is not the post missed
+    elif states and all(s.get("status") == "published" for s in states):
+        wanted = "published"
+    elif states and all(s.get("status") == "missed" for s in states):
+        wanted = "missed"
+    else:
+        wanted = "scheduled"
+    if wanted == "scheduled" and current in (None, "scheduled"):
+        return None  # no diff for nothing: an absent status already means scheduled
+    return None if wanted == current else wanted

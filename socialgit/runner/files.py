@@ -1,0 +1,90 @@
+"""Writing entries into post files: ``write_back`` on the current text, nothing else touched.
+
+Entries are applied to whatever the file holds *now* (not to what was read at the start), so
+after a rejected push the same updates can be applied again on top of the remote's version.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from socialgit.errors import RepoError
+from socialgit.post import split
+from socialgit.runner.entries import post_status
+from socialgit.writeback import write_back
+from socialgit.yamlnodes import YamlError
+
+Updates = dict[str, dict[str, dict[str, Any]]]  # post path → account → entry
+
+_LOCK = threading.Lock()  # one writer at a time: several accounts of one post share a file
+
+
+def apply(root: Path, updates: Updates, *, top_status: bool = True) -> tuple[list[str], list[str]]:
+    """Write each post's entries (and its top-level status).
+
+    Returns the paths that changed, and one message per post that could not be written (a
+    person broke its front-matter meanwhile): the others are still recorded.
+    """
+    changed, failures = [], []
+    with _LOCK:
+        for path, entries in sorted(updates.items()):
+            try:
+                if _apply_one(root, path, entries, top_status):
+                    changed.append(path)
+            except RepoError as exc:
+                failures.append(str(exc))
+    return changed, failures
+
+
+def _apply_one(root: Path, path: str, entries: Mapping[str, dict[str, Any]], top: bool) -> bool:
+    file = root / path
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        return False  # deleted meanwhile: nothing to record into (the run reports it)
+    text = raw.decode("utf-8")
+    front = _front(text, path)
+    results = front.get("results")
+    merged: dict[str, Any] = dict(results) if isinstance(results, dict) else {}
+    merged.update(entries)
+    status = None
+    if top:
+        targets = front.get("targets")
+        names = [str(t) for t in targets] if isinstance(targets, list) else list(merged)
+        current = front.get("status")
+        status = post_status(
+            str(current) if current is not None else None,
+            names,
+            merged,
+            recurring=front.get("repeat") is not None,
+        )
+    try:
+        new = write_back(text, status, merged)
+    except (ValueError, TypeError) as exc:
+        raise RepoError(f"{path}: cannot write the result back: {exc}") from exc
+    if new == text:
+        return False
+    _write_atomic(file, new.encode("utf-8"))
+    return True
+
+
+def _front(text: str, path: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(split(text.removeprefix("\ufeff")).front)
+    except (YamlError, yaml.YAMLError) as exc:
+        raise RepoError(f"{path}: cannot read its front-matter to record a result: {exc}") from exc
+    return data if isinstance(data, dict) else {}
+
+
+def _write_atomic(file: Path, data: bytes) -> None:
+    # A kill mid-write must leave the old file or the new one, never half of either.
+    temp = file.with_name(f".{file.name}.socialgit-tmp")
+    temp.write_bytes(data)
+    os.chmod(temp, file.stat().st_mode & 0o7777)  # git records the executable bit
+    os.replace(temp, file)

@@ -1,0 +1,147 @@
+"""The repository as the run's database and lock: commit, push, and what to do when rejected.
+
+Every git failure becomes a ``RepoError`` here; a rejected push is not a failure but an
+answer ("another runner moved first"), returned as False.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import git
+
+from socialgit.errors import RepoError
+
+DEFAULT_NAME = "socialgit"
+DEFAULT_EMAIL = "socialgit@users.noreply.github.com"
+
+
+class Repo:
+    def __init__(self, root: Path, *, name: str | None = None, email: str | None = None) -> None:
+        try:
+            self.repo = git.Repo(root, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise RepoError(f"{root} is not inside a git repository") from None
+        self.top = Path(self.repo.working_tree_dir or root)
+        self.root = root
+        who = name or os.environ.get("SOCIALGIT_GIT_NAME") or DEFAULT_NAME
+        mail = email or os.environ.get("SOCIALGIT_GIT_EMAIL") or DEFAULT_EMAIL
+        self.repo.git.update_environment(
+            GIT_AUTHOR_NAME=who,
+            GIT_AUTHOR_EMAIL=mail,
+            GIT_COMMITTER_NAME=who,
+            GIT_COMMITTER_EMAIL=mail,
+            GIT_TERMINAL_PROMPT="0",  # never wait for a password nobody will type
+        )
+        self.remote: str | None = None
+        self.branch: str | None = None
+
+    def run(self, *args: str) -> str:
+        try:
+            out: str = self.repo.git.execute(["git", *args])
+        except git.GitCommandError as exc:
+            detail = (exc.stderr or exc.stdout or "").strip().splitlines()
+            last = detail[-1].strip() if detail else f"exit {exc.status}"
+            raise RepoError(f"git {args[0]} failed: {last.removeprefix('stderr: ')}") from None
+        return out
+
+    # -- where we are ---------------------------------------------------------------------
+    def current_branch(self) -> str | None:
+        try:
+            return str(self.repo.active_branch.name)
+        except TypeError:
+            return None  # detached HEAD
+
+    def default_remote(self) -> str | None:
+        branch = self.current_branch()
+        if branch:
+            tracking = self.repo.git.config(
+                "--get", f"branch.{branch}.remote", with_exceptions=False
+            )
+            if tracking and tracking != ".":
+                return str(tracking)
+        names = [str(r.name) for r in self.repo.remotes]
+        if "origin" in names:
+            return "origin"
+        return names[0] if names else None
+
+    def remote_default_branch(self, remote: str) -> str | None:
+        prefix = f"refs/remotes/{remote}/"
+        head = str(self.repo.git.symbolic_ref(f"{prefix}HEAD", with_exceptions=False)).strip()
+        if head.startswith(prefix):
+            return head[len(prefix) :]
+        listing = self.repo.git.ls_remote("--symref", remote, "HEAD", with_exceptions=False)
+        for line in str(listing).splitlines():
+            if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
+                return line[len("ref: refs/heads/") : -len("\tHEAD")]
+        return None
+
+    def dirty(self, under: Path) -> list[str]:
+        """Tracked files changed but not committed, below ``under``."""
+        out = self.run("status", "--porcelain", "--untracked-files=no", "--", str(under))
+        return [line[3:] for line in out.splitlines() if line.strip()]
+
+    def head(self) -> str:
+        return self.run("rev-parse", "HEAD").strip()
+
+    # -- syncing with the remote ----------------------------------------------------------
+    def fetch(self) -> str:
+        assert self.remote and self.branch
+        self.run("fetch", "--quiet", self.remote, f"refs/heads/{self.branch}")
+        return self.run("rev-parse", "FETCH_HEAD").strip()
+
+    def ahead_behind(self, other: str) -> tuple[int, int]:
+        out = self.run("rev-list", "--left-right", "--count", f"HEAD...{other}").split()
+        return int(out[0]), int(out[1])
+
+    def rebase_onto(self, other: str) -> None:
+        """Replay local commits (results a failed push left behind) on top of the remote."""
+        try:
+            self.run("rebase", "--quiet", other)
+        except RepoError:
+            self.repo.git.rebase("--abort", with_exceptions=False)
+            raise RepoError(
+                "local commits conflict with the remote: resolve by hand (git pull --rebase), "
+                "then run again"
+            ) from None
+
+    def reset_hard(self, commit: str) -> None:
+        self.run("reset", "--quiet", "--hard", commit)
+
+    def push(self) -> bool:
+        """True when pushed; False when the remote moved first (the lock is taken)."""
+        assert self.remote and self.branch
+        try:
+            self.repo.git.push("--porcelain", self.remote, f"HEAD:refs/heads/{self.branch}")
+        except git.GitCommandError as exc:
+            said = f"{exc.stdout or ''}\n{exc.stderr or ''}"
+            if "[rejected]" in said or "fetch first" in said or "non-fast-forward" in said:
+                return False
+            if "[remote rejected]" in said and "cannot lock ref" in said:
+                return False  # another push to the same ref at the same instant
+            lines = [x for x in said.strip().splitlines() if x.strip()]
+            reason = lines[-1].strip().removeprefix("stderr: ") if lines else f"exit {exc.status}"
+            raise RepoError(f"git push failed: {reason}") from None
+        return True
+
+    # -- committing -----------------------------------------------------------------------
+    def commit(self, paths: Iterable[str], message: str) -> str | None:
+        """Commit exactly these paths (repository-root relative); None when nothing changed."""
+        full = [str(self.root / p) for p in sorted(set(paths))]
+        if not full:
+            return None
+        self.run("add", "--", *full)
+        staged = self.run("diff", "--cached", "--name-only", "--", *full)
+        if not staged.strip():
+            return None
+        self.run("commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *full)
+        return self.head()
+
+    def ignored(self, path: str) -> bool:
+        try:
+            self.repo.git.check_ignore("-q", str(self.root / path))
+        except git.GitCommandError:
+            return False  # check-ignore exits 1 for a path that is not ignored
+        return True

@@ -1,0 +1,27 @@
+"""A test-only hook to stop a run at a precise step, so a test can kill it there for real.
+
+``SOCIALGIT_TEST_PAUSE_AT=<step>`` makes the run write its pid to
+``SOCIALGIT_TEST_PAUSE_FILE`` when it reaches that step, then sleep until killed. Steps:
+
+    claimed    claims committed and pushed, nothing sent yet
+    delivered  every delivery answered, no result written yet
+    committed  results committed locally, not pushed yet
+
+Unset (always, outside the runner's own tests), it costs one environment look-up.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+
+def pause(step: str) -> None:
+    if os.environ.get("SOCIALGIT_TEST_PAUSE_AT") != step:
+        return
+    marker = os.environ.get("SOCIALGIT_TEST_PAUSE_FILE")
+    if marker:
+        Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+    while True:  # the test kills us here
+        time.sleep(60)

@@ -1,0 +1,288 @@
+"""One publishing run (SPEC §5): sync, claim and push (the lock), deliver, record and push.
+
+The push of the claim commit is the lock: when it is rejected another runner moved first,
+so the claim is dropped, the remote taken as it is, the work recomputed and claimed again.
+Results are applied to the post files as they are at push time; a rejected results push is
+applied again on top of the remote, so no result is ever lost to a rebase conflict.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from providers.base import Credentials
+from socialgit.content import Content, load_content
+from socialgit.errors import RepoError
+from socialgit.model import Account
+from socialgit.runner import entries, files
+from socialgit.runner.deliver import Context, Outcome, deliver_all
+from socialgit.runner.git import Repo
+from socialgit.runner.pause import pause
+from socialgit.runner.work import Missed, Selection, Waiting, Work, select
+from socialgit.times import iso_utc
+
+MAX_ROUNDS = 5  # pushes tried before giving up on a remote that keeps moving
+
+
+def no_credentials(account: Account) -> Credentials:
+    return {}
+
+
+@dataclass(frozen=True)
+class Options:
+    at: datetime | None = None
+    dry_run: bool = False
+    push: bool = True
+    shard: tuple[int, int] | None = None
+    branch: str | None = None
+    any_branch: bool = False
+
+
+@dataclass
+class Hooks:
+    """Where the credentials work plugs in, without the runner knowing the vault."""
+
+    credentials: Callable[[Account], Credentials] = no_credentials
+    refresh: Callable[[Account, Credentials], Credentials] | None = None
+    # Called before the claim commit with the claimed work; refreshes what needs it and
+    # returns extra repository-relative paths (the vault) to commit with the claims.
+    before_claim_commit: Callable[[list[Work]], list[str]] | None = None
+
+
+@dataclass
+class RunReport:
+    at: datetime
+    dry_run: bool = False
+    outcomes: list[Outcome] = field(default_factory=list)
+    missed: list[Missed] = field(default_factory=list)
+    waiting: list[Waiting] = field(default_factory=list)
+    planned: list[Work] = field(default_factory=list)  # --dry-run: what would go out
+    skipped_posts: list[str] = field(default_factory=list)  # broken posts, with the reason
+    unrecorded: list[str] = field(default_factory=list)  # results that could not be written
+    commits: list[str] = field(default_factory=list)
+    push_error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return any(o.state == "error" for o in self.outcomes) or bool(self.unrecorded)
+
+
+def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunReport:
+    hooks = hooks or Hooks()
+    now = options.at or datetime.now(UTC)
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    report = RunReport(at=now, dry_run=options.dry_run)
+    repo = Repo(root)
+    content = load_content(root)
+    _check_branch(repo, content, options)
+    if options.dry_run:  # no fetch, no file, no commit: what this checkout would do
+        selection = select(content, now, options.shard)
+        _note(report, content, selection)
+        report.planned = selection.work
+        return report
+    dirty = repo.dirty(repo.top)
+    if dirty:
+        raise RepoError(
+            f"uncommitted changes to tracked files ({', '.join(dirty[:5])}): the runner commits "
+            "and may reset this checkout; commit or discard them first"
+        )
+    if options.push:
+        _sync(repo)
+
+    claimed, claimed_at = _claim(repo, root, now, clock, options, hooks, report)
+    if claimed is None or not claimed.work:
+        return report
+    pause("claimed")
+
+    ctx = Context(
+        root=root,
+        config=load_content(root).config,
+        client=_client(),
+        clock=clock,
+        claimed_at=claimed_at,
+        credentials=hooks.credentials,
+        refresh=hooks.refresh,
+        record_part=lambda work, parts: _record_part(root, work, claimed_at, parts),
+    )
+    try:
+        report.outcomes = deliver_all(claimed.work, ctx)
+    finally:
+        ctx.client.close()
+    pause("delivered")
+    _record(repo, root, options, report)
+    return report
+
+
+def _check_branch(repo: Repo, content: Content, options: Options) -> None:
+    current = repo.current_branch()
+    repo.remote = repo.default_remote()
+    if options.push and not options.dry_run and repo.remote is None:
+        raise RepoError("no git remote to push to: add one, or run with --no-push")
+    wanted = options.branch or content.config.branch
+    if wanted is None and repo.remote is not None and options.push:
+        wanted = repo.remote_default_branch(repo.remote)
+    if wanted and not options.any_branch and current != wanted:
+        raise RepoError(
+            f"on branch {current or '(detached HEAD)'}, but socialgit publishes from {wanted} "
+            "(`branch:` in socialgit.yml); pass --branch NAME or --any-branch to override"
+        )
+    repo.branch = current or wanted
+    if options.push and not options.dry_run and repo.branch is None:
+        raise RepoError("detached HEAD and no branch to push to: pass --branch NAME")
+
+
+def _sync(repo: Repo) -> None:
+    """Start from the remote's tip, with any results an earlier failed push left behind."""
+    remote_head = repo.fetch()
+    ahead, behind = repo.ahead_behind(remote_head)
+    if ahead or behind:
+        repo.rebase_onto(remote_head)
+    if not ahead:
+        return
+    for _ in range(MAX_ROUNDS):
+        if repo.push():
+            return
+        repo.rebase_onto(repo.fetch())
+    raise RepoError("could not push the results an earlier run left in this checkout")
+
+
+def _claim(
+    repo: Repo,
+    root: Path,
+    now: datetime,
+    clock: Callable[[], datetime],
+    options: Options,
+    hooks: Hooks,
+    report: RunReport,
+) -> tuple[Selection | None, datetime]:
+    for _ in range(MAX_ROUNDS):
+        content = load_content(root)
+        selection = select(content, now, options.shard)
+        report.skipped_posts, report.waiting, report.missed = [], [], []
+        _note(report, content, selection)
+        if selection.empty:
+            return None, now
+        claimed_at = clock()
+        updates: files.Updates = {}
+        for work in selection.work:
+            entry = entries.claim(work, claimed_at)
+            updates.setdefault(work.post.path, {})[work.account.name] = entry
+        for item in selection.missed:
+            updates.setdefault(item.post.path, {})[item.account.name] = entries.missed(item, now)
+        changed, failures = files.apply(root, updates)
+        if failures:
+            raise RepoError("cannot claim: " + "; ".join(failures))
+        extra = hooks.before_claim_commit(selection.work) if hooks.before_claim_commit else []
+        commit = repo.commit([*changed, *extra], _claim_message(selection))
+        if commit is None:
+            return None, now
+        if not options.push or repo.push():
+            report.commits.append(commit)
+            return selection, claimed_at
+        # Another runner pushed first: drop our claim, take theirs, and look again.
+        repo.reset_hard(repo.fetch())
+    raise RepoError(f"other runners kept pushing first; gave up claiming after {MAX_ROUNDS} tries")
+
+
+def _note(report: RunReport, content: Content, selection: Selection) -> None:
+    report.missed = selection.missed
+    report.waiting = selection.waiting
+    for item in content.reports:
+        if item.post is None:
+            errors = sum(1 for p in item.problems if p.severity == "error")
+            report.skipped_posts.append(f"{item.path}: {errors} problem(s); run socialgit validate")
+
+
+def _record(repo: Repo, root: Path, options: Options, report: RunReport) -> None:
+    updates: files.Updates = {}
+    for outcome in report.outcomes:
+        updates.setdefault(outcome.work.post.path, {})[outcome.work.account.name] = outcome.entry
+    extra = _outbox_files(repo, report.outcomes)
+    message = _result_message(report.outcomes)
+    changed, report.unrecorded = files.apply(root, updates)
+    commit = repo.commit([*changed, *extra], message)
+    if commit:
+        report.commits.append(commit)
+    pause("committed")
+    if not options.push or commit is None:
+        return
+    for _ in range(MAX_ROUNDS):
+        if repo.push():
+            return
+        # The remote moved (a person, another shard): apply our results on top of it.
+        repo.reset_hard(repo.fetch())
+        changed, report.unrecorded = files.apply(root, updates)
+        commit = repo.commit([*changed, *extra], message)
+        if commit is None:
+            return
+        report.commits[-1] = commit
+    report.push_error = (
+        f"the results are committed locally ({report.commits[-1][:12]}) but could not be pushed "
+        f"after {MAX_ROUNDS} tries: push them (git push), or the next run treats these "
+        "deliveries as in doubt and looks them up"
+    )
+
+
+def _outbox_files(repo: Repo, outcomes: list[Outcome]) -> list[str]:
+    """Outbox deliveries are files in the repository: committed with their results, so a
+    later run (on a fresh checkout) can look them up by key."""
+    found = []
+    for outcome in outcomes:
+        if outcome.work.account.provider != "outbox" or outcome.state != "published":
+            continue
+        path = outcome.url or ""
+        inside = path and not path.startswith(("/", "..")) and (repo.root / path).is_file()
+        if inside and not repo.ignored(path):
+            found.append(path)
+    return found
+
+
+def _record_part(root: Path, work: Work, claimed_at: datetime, parts: list[str]) -> None:
+    files.apply(
+        root,
+        {work.post.path: {work.account.name: entries.claim(work, claimed_at, parts)}},
+        top_status=False,
+    )
+
+
+def _client() -> httpx.Client:
+    # SOCIALGIT_HTTP_TIMEOUT: seconds to wait for an answer (tests shorten it).
+    read = float(os.environ.get("SOCIALGIT_HTTP_TIMEOUT", "30"))
+    return httpx.Client(
+        timeout=httpx.Timeout(read, connect=10.0),
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
+        follow_redirects=False,
+    )
+
+
+def _claim_message(selection: Selection) -> str:
+    head = f"socialgit: claim {len(selection.work)} deliveries"
+    if selection.missed:
+        head += f", {len(selection.missed)} missed"
+    lines = [f"- {w.account.name} {w.post.path} key={w.key} ({w.kind})" for w in selection.work]
+    lines += [f"- missed: {m.account.name} {m.post.path}" for m in selection.missed]
+    return head + "\n\n" + "\n".join(lines) + "\n"
+
+
+def _result_message(outcomes: list[Outcome]) -> str:
+    published = sum(1 for o in outcomes if o.state == "published")
+    head = f"socialgit: {published} of {len(outcomes)} deliveries published"
+    lines = []
+    for o in outcomes:
+        what = o.url or o.entry.get("id", "") if o.state == "published" else o.message
+        lines.append(f"- {o.state} {o.work.account.name} {o.work.post.path} {what}".rstrip())
+    return head + "\n\n" + "\n".join(lines) + "\n"
+
+
+__all__ = ["Hooks", "Options", "RunReport", "iso_utc", "publish"]

@@ -1,0 +1,119 @@
+"""What a run has to do: the plan's due, missed and in-doubt deliveries, as work items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from socialgit.content import Content
+from socialgit.model import Account, Post
+from socialgit.plan import plan
+from socialgit.runner.keys import delivery_key, in_shard
+from socialgit.times import parse_iso
+
+Kind = Literal["send", "retry", "doubt"]
+
+
+@dataclass(frozen=True)
+class Work:
+    """One delivery this run claims: send it, retry it, or find out what became of it."""
+
+    post: Post
+    account: Account
+    occurrence: datetime
+    kind: Kind
+    key: str
+    previous: dict[str, Any] | None  # the results entry before this run (any occurrence)
+    same: bool  # ``previous`` is about this occurrence (a retry or a claim in doubt)
+
+    @property
+    def recurring(self) -> bool:
+        return self.post.repeat is not None
+
+    @property
+    def done(self) -> tuple[str, ...]:
+        """Ids of the thread parts already out, recorded by an earlier attempt."""
+        parts = (self.previous or {}).get("parts") if self.same else None
+        return tuple(str(p) for p in parts) if isinstance(parts, list) else ()
+
+    @property
+    def attempts(self) -> int:
+        """Attempts made before this run."""
+        value = (self.previous or {}).get("attempts") if self.same else 0
+        return value if isinstance(value, int) and value >= 0 else 0
+
+    @property
+    def count(self) -> int:
+        value = (self.previous or {}).get("count")
+        return value if isinstance(value, int) and value >= 0 else 0
+
+
+@dataclass(frozen=True)
+class Missed:
+    post: Post
+    account: Account
+    occurrence: datetime
+    previous: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A claim younger than claim_timeout: another run is on it, leave it alone."""
+
+    post: Post
+    account: Account
+    claimed_at: datetime | None
+
+
+@dataclass
+class Selection:
+    work: list[Work] = field(default_factory=list)
+    missed: list[Missed] = field(default_factory=list)
+    waiting: list[Waiting] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.work and not self.missed
+
+    @property
+    def paths(self) -> list[str]:
+        return sorted({w.post.path for w in self.work} | {m.post.path for m in self.missed})
+
+
+def select(content: Content, now: datetime, shard: tuple[int, int] | None = None) -> Selection:
+    config = content.config
+    posts = {p.path: p for p in content.posts}
+    chosen = Selection()
+    for delivery in plan(content.reports, config, now, horizon=timedelta(0)):
+        if not in_shard(delivery.post, shard):
+            continue
+        post = posts[delivery.post]
+        account = config.accounts[delivery.account]
+        previous = post.results.get(delivery.account)
+        occurrence = delivery.occurrence
+        late = now - occurrence > config.missed_after
+        if delivery.state == "missed" or (delivery.state == "due" and late):
+            # A retry (or a deferred delivery) that drifted past missed_after is missed too:
+            # going out hours late is what missed_after exists to prevent.
+            chosen.missed.append(Missed(post, account, occurrence, previous))
+            continue
+        if delivery.state not in ("due", "publishing"):
+            continue
+        key = delivery_key(post.identity, account.name, occurrence)
+        if delivery.state == "publishing":
+            result = delivery.result or {}
+            claimed_at = parse_iso(str(result.get("at") or ""))
+            if claimed_at is not None and now - claimed_at < config.claim_timeout:
+                chosen.waiting.append(Waiting(post, account, claimed_at))
+                continue
+            recorded = result.get("key")
+            key = str(recorded) if recorded else key  # the key fixed at claim time rules
+            chosen.work.append(Work(post, account, occurrence, "doubt", key, previous, True))
+            continue
+        same = delivery.result is not None
+        if same and previous and previous.get("key"):
+            key = str(previous["key"])
+        kind: Kind = "retry" if same else "send"
+        chosen.work.append(Work(post, account, occurrence, kind, key, previous, same))
+    return chosen
