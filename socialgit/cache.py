@@ -9,11 +9,13 @@ from a pull request must never be loaded.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
 import os
 import pickle
 import sys
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,7 +53,7 @@ def analyze_cached(
     from socialgit.content import signature
 
     if os.environ.get("SOCIALGIT_NO_CACHE"):
-        return [analyze(root, rel, loaded.config).light() for rel in files]
+        return _analyze_many(root, files, loaded.config, analyze)
     path = _file(root)
     stamp = _stamp(loaded)
     entries: dict[str, tuple[object, Report]] = {}
@@ -63,28 +65,51 @@ def analyze_cached(
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
         entries = {}
 
-    reports: list[Report] = []
-    fresh: dict[str, tuple[object, Report]] = {}
-    changed = False
     base = str(root)
+    reports: dict[str, Report] = {}
+    missing: list[str] = []
+    # Taken before analysing, so a file changed meanwhile is analysed again next time.
+    sigs = {rel: signature(os.path.join(base, rel)) for rel in files}
     for rel in files:
-        sig = signature(os.path.join(base, rel))
         hit = entries.get(rel)
         if (
             hit is not None
-            and sig is not None
-            and hit[0] == sig
+            and hit[0] == sigs[rel]
             and all(signature(os.path.join(base, m)) == s for m, s in hit[1].media)
         ):
-            report = hit[1]
+            reports[rel] = hit[1]
         else:
-            report = analyze(root, rel, loaded.config).light()
-            changed = True
-        reports.append(report)
-        fresh[rel] = (sig, report)
-    if changed or len(fresh) != len(entries):
+            missing.append(rel)
+    for report in _analyze_many(root, missing, loaded.config, analyze):
+        reports[report.path] = report
+    ordered = [reports[rel] for rel in files]
+    if missing or len(files) != len(entries):
+        fresh: dict[str, tuple[object, Report]] = {r.path: (sigs[r.path], r) for r in ordered}
         _save(path, stamp, fresh)
-    return reports
+    return ordered
+
+
+PARALLEL_FROM = 400  # below this, starting processes costs more than it saves
+
+
+def _analyze_many(
+    root: Path, files: list[str], config: Config, analyze: Callable[[Path, str, Config], Report]
+) -> list[Report]:
+    """Light reports for ``files``, spread over the machine's cores when there are many."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_FROM or workers < 2 or "fork" not in mp.get_all_start_methods():
+        return [analyze(root, rel, config).light() for rel in files]
+    chunks = [files[i::workers] for i in range(workers)]
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        done = pool.map(_analyze_chunk, [(root, chunk, config, analyze) for chunk in chunks])
+        return [report for part in done for report in part]
+
+
+def _analyze_chunk(
+    job: tuple[Path, list[str], Config, Callable[[Path, str, Config], Report]],
+) -> list[Report]:
+    root, files, config, analyze = job
+    return [analyze(root, rel, config).light() for rel in files]
 
 
 def _save(path: Path, stamp: bytes, entries: dict[str, tuple[object, Report]]) -> None:

@@ -164,7 +164,7 @@ def load_content(root: Path, only: list[str] | None = None, *, cached: bool = Fa
     if only is not None:
         wanted = set(only)
         files = [f for f in files if f in wanted]
-    if cached:
+    if cached and only is None:  # the cache covers the whole content folder
         from socialgit.cache import analyze_cached
 
         reports = analyze_cached(root, files, loaded, analyze)
