@@ -77,8 +77,18 @@ def main() -> None:
         root.mkdir()
         make_repo(root, args.posts)
         env = dict(os.environ, XDG_CACHE_HOME=str(Path(tmp) / "cache"))
-        plan = [sys.executable, "-m", "socialgit", "-C", str(root), "plan",
-                "--at", "2026-12-20 09:00", "--format", "json"]
+        plan = [
+            sys.executable,
+            "-m",
+            "socialgit",
+            "-C",
+            str(root),
+            "plan",
+            "--at",
+            "2026-12-20 09:00",
+            "--format",
+            "json",
+        ]
         floors, colds, warms, helps = [], [], [], []
         for _ in range(args.repeat):
             floors.append(timed([sys.executable, "-c", FLOOR, str(root)], env))

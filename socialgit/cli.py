@@ -100,7 +100,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None) -> Non
 
     root = _root(ctx)
     only = [relative(root, p, Path.cwd()) for p in paths] or None
-    content = load_content(root, only=only)
+    content = load_content(root, only=only, cached=True)
     problems = content.problems
     fmt = fmt or _default_format()
     renderer = {
