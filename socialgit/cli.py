@@ -218,7 +218,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # Modules that add commands of their own; each has ``COMMANDS``, a list of click commands.
-EXTENSIONS: tuple[str, ...] = ("socialgit.cli_publish",)
+EXTENSIONS: tuple[str, ...] = (
+    "socialgit.cli_publish",
+    "socialgit.cli_credentials",
+)
 
 
 def _register_extensions() -> None:

@@ -1,0 +1,145 @@
+"""Keep loaded secrets out of everything a person or a log can read.
+
+Every secret the process holds in clear (a decrypted vault entry, a token just received)
+is registered here. From then on:
+
+- :func:`scrub` replaces each registered value in a text with ``***``; the CLI scrubs
+  what it prints, and :class:`RedactFilter` scrubs log records;
+- inside GitHub Actions (``GITHUB_ACTIONS=true``) each value is announced once with
+  ``::add-mask::`` on stdout, so the runner's log masks it even where we print nothing;
+- :class:`Sealed`, the dict that holds credentials, never shows its values in ``repr``,
+  so an exception message, a debugger or a test failure cannot leak them by formatting.
+
+Values shorter than :data:`MIN_LENGTH` are not registered: masking ``"1"`` would blank
+every digit of the output, and no real credential is that short.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+MASK = "***"
+MIN_LENGTH = 6
+_REGISTERED: set[str] = set()
+_ANNOUNCED: set[str] = set()
+# Fields of a credentials entry that are not secret (masking a time would hide it from
+# `vault list`, which prints it on purpose).
+NOT_SECRET = frozenset({"expires_at", "token_type", "scope", "expires_in"})
+# URL paths whose segments are credentials: the segment after each marker, and the rest.
+_TOKEN_PATHS = ("/bot", "/api/webhooks/", "/services/")
+
+
+def register(*values: object) -> None:
+    """Remember secret values (strings, or mappings/lists of them) for scrubbing."""
+    for value in values:
+        if isinstance(value, Mapping):
+            register(*(v for k, v in value.items() if k not in NOT_SECRET))
+        elif isinstance(value, list | tuple | set):
+            register(*value)
+        elif isinstance(value, str) and len(value) >= MIN_LENGTH:
+            for part in (value, *_url_tokens(value)):
+                if len(part) >= MIN_LENGTH and part not in _REGISTERED:
+                    _REGISTERED.add(part)
+                    _announce(part)
+
+
+def registered() -> frozenset[str]:
+    return frozenset(_REGISTERED)
+
+
+def forget_all() -> None:
+    """For tests: start with an empty registry."""
+    _REGISTERED.clear()
+    _ANNOUNCED.clear()
+
+
+def scrub(text: str, extra: Iterable[str] = ()) -> str:
+    """``text`` with every registered secret (and each of ``extra``) replaced by ``***``."""
+    secrets = {s for s in (*_REGISTERED, *extra) if s and len(s) >= MIN_LENGTH}
+    # Longest first, so a secret containing another is removed whole.
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def _url_tokens(value: str) -> list[str]:
+    """Path segments of a URL that are credentials: Telegram's ``/bot<token>/``, Discord's
+    ``/api/webhooks/<id>/<token>``, Slack's ``/services/T…/B…/<token>``; and any userinfo
+    or query value of the URL."""
+    if "://" not in value:
+        return []
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return []
+    found: list[str] = []
+    if parts.password:
+        found.append(parts.password)
+    path = unquote(parts.path)
+    for marker in _TOKEN_PATHS:
+        at = path.find(marker)
+        if at < 0:
+            continue
+        rest = path[at + len(marker) :]
+        found.append(rest)
+        found.extend(seg for seg in rest.split("/") if seg)
+        if marker == "/bot":
+            token = rest.split("/")[0]
+            found.append(token)
+            found.extend(token.split(":")[1:])  # the secret half of <id>:<secret>
+    if parts.query:
+        found.extend(v for _, _, v in (p.partition("=") for p in parts.query.split("&")) if v)
+    return found
+
+
+def _announce(value: str) -> None:
+    if os.environ.get("GITHUB_ACTIONS") != "true" or value in _ANNOUNCED:
+        return
+    _ANNOUNCED.add(value)
+    for line in value.splitlines():
+        if line.strip():
+            sys.stdout.write(f"::add-mask::{line}\n")
+    sys.stdout.flush()
+
+
+class RedactFilter(logging.Filter):
+    """Scrubs registered secrets from each record's formatted message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _REGISTERED:
+            message = record.getMessage()
+            clean = scrub(message)
+            if clean != message:
+                record.msg, record.args = clean, None
+        return True
+
+
+def install_log_filter(names: Iterable[str] = ("", "httpx", "httpcore", "socialgit")) -> None:
+    """Attach :class:`RedactFilter` to these loggers and to the root logger's handlers
+    (records propagated from child loggers pass through handler filters, not logger ones)."""
+    targets: list[logging.Filterer] = [logging.getLogger(n) for n in names]
+    targets.extend(logging.getLogger().handlers)
+    for target in targets:
+        if not any(isinstance(f, RedactFilter) for f in target.filters):
+            target.addFilter(RedactFilter())
+
+
+class Sealed(dict[str, Any]):
+    """A credentials dict whose ``repr`` and ``str`` show field names, never values."""
+
+    def __repr__(self) -> str:
+        return f"<credentials {sorted(self)} (values hidden)>"
+
+    __str__ = __repr__
+
+
+def seal(values: Mapping[str, Any]) -> Sealed:
+    """Register the values as secrets and wrap them in a :class:`Sealed` dict."""
+    register(values)
+    return Sealed(values)

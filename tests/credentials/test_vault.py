@@ -1,0 +1,177 @@
+"""The vault: round trip, tampering, keys, atomic saves, and the vault commands."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+from socialgit.errors import VaultError
+from socialgit.vault import VAULT_FILE, Vault, new_key
+from tests.conftest import Repo
+from tests.credentials.helpers import cli
+
+SECRET = {
+    "access_token": "at-9f8e7d6c5b4a",
+    "refresh_token": "rt-1a2b3c4d5e6f",
+    "expires_at": "2030-01-01T00:00:00Z",
+}
+
+
+def stored(root: Path, key: str) -> Vault:
+    vault = Vault.open(root, key)
+    vault.put("acme", SECRET, {"provider": "testoauth", "handle": "tester", "id": "u-1"})
+    assert vault.save() is True
+    return vault
+
+
+def test_round_trip_and_layout(site: Repo, key: str) -> None:
+    stored(site.root, key)
+    again = Vault.open(site.root)
+    assert again.get("acme") == SECRET
+    assert again.expiry("acme") is not None and again.expiry("acme").year == 2030  # type: ignore[union-attr]
+    text = (site.root / VAULT_FILE).read_text()
+    assert "at-9f8e7d6c5b4a" not in text and "rt-1a2b3c4d5e6f" not in text
+    data = json.loads(text)
+    entry = data["accounts"]["acme"]
+    assert data["version"] == 1 and entry["meta"]["handle"] == "tester"
+    assert key not in text
+    assert "at-9f8e" not in repr(again.get("acme")) and "at-9f8e" not in repr(again)
+    # Unchanged: nothing written, same bytes.
+    again.put("acme", SECRET)
+    assert again.save() is False
+    assert [p.name for p in (site.root / ".socialgit").iterdir()] == ["vault.json"]
+
+
+def _tamper(root: Path, change) -> None:  # type: ignore[no-untyped-def]
+    path = root / VAULT_FILE
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def _flip(text: str) -> str:
+    raw = bytearray(base64.b64decode(text))
+    raw[0] ^= 1
+    return base64.b64encode(bytes(raw)).decode()
+
+
+TAMPERING = {
+    "ciphertext": lambda d: d["accounts"]["acme"].update(
+        ciphertext=_flip(d["accounts"]["acme"]["ciphertext"])
+    ),
+    "nonce": lambda d: d["accounts"]["acme"].update(nonce=_flip(d["accounts"]["acme"]["nonce"])),
+    "account": lambda d: d["accounts"].update(other=d["accounts"].pop("acme")),
+    "metadata": lambda d: d["accounts"]["acme"]["meta"].update(handle="mallory"),
+    "expiry": lambda d: d["accounts"]["acme"].update(expires_at="2099-01-01T00:00:00Z"),
+    "updated": lambda d: d["accounts"]["acme"].update(updated="2001-01-01T00:00:00Z"),
+    "entry version": lambda d: d["accounts"]["acme"].update(v=2),
+    "key id": lambda d: d["accounts"]["acme"].update(kid="0" * 16),
+    "missing field": lambda d: d["accounts"]["acme"].pop("nonce"),
+}
+
+
+@pytest.mark.parametrize("field", sorted(TAMPERING))
+def test_tampering_is_one_line_naming_the_account(site: Repo, key: str, field: str) -> None:
+    stored(site.root, key)
+    _tamper(site.root, TAMPERING[field])
+    name = "other" if field == "account" else "acme"
+    with pytest.raises(VaultError, match=rf"^{name}: "):
+        Vault.open(site.root).get(name)
+    # The same through the CLI: exit 2, one line, no traceback, no secret.
+    result = cli("-C", str(site.root), "doctor")
+    assert result.code == 1
+    assert f"{name}: " in result.err and "Traceback" not in result.err
+    if name != "acme":
+        return  # an entry moved to an account not in socialgit.yml is never used
+    result = cli("-C", str(site.root), "refresh", "--within", "100000d", "--no-push")
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert result.code == 2, result
+    assert any(name in line for line in lines)
+    assert "at-9f8e7d6c5b4a" not in result.out + result.err
+
+
+def test_file_version_and_wrong_or_missing_key(
+    site: Repo, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored(site.root, key)
+    with pytest.raises(VaultError, match=r"^acme: SOCIALGIT_KEY is not the key"):
+        Vault.open(site.root, new_key()).get("acme")
+    monkeypatch.delenv("SOCIALGIT_KEY")
+    with pytest.raises(VaultError, match=r"^acme: SOCIALGIT_KEY is not set"):
+        Vault.open(site.root).get("acme")
+    assert Vault.open(site.root).accounts() == ["acme"]  # opening needs no key
+    with pytest.raises(VaultError, match="not a valid key"):
+        Vault.open(site.root, "c2hvcnQ=")
+    _tamper(site.root, lambda d: d.update(version=9))
+    with pytest.raises(VaultError, match="format version 9"):
+        Vault.open(site.root, key)
+    (site.root / VAULT_FILE).write_text("{not json")
+    with pytest.raises(VaultError, match="not valid JSON"):
+        Vault.open(site.root, key)
+
+
+def test_wrong_key_via_cli_exit_2(site: Repo, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    stored(site.root, key)
+    monkeypatch.setenv("SOCIALGIT_KEY", new_key())
+    monkeypatch.setenv("SOCIALGIT_NEW_KEY", new_key())
+    result = cli("-C", str(site.root), "vault", "rekey")
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [
+        line
+        for line in result.err.strip().splitlines()
+        if line.startswith("socialgit: error: acme:")
+    ]
+
+
+def test_rekey(site: Repo, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    stored(site.root, key)
+    fresh = new_key()
+    monkeypatch.setenv("SOCIALGIT_NEW_KEY", fresh)
+    result = cli("-C", str(site.root), "vault", "rekey")
+    assert result.code == 0, result
+    assert fresh not in result.out + result.err and key not in result.out + result.err
+    with pytest.raises(VaultError):
+        Vault.open(site.root, key).get("acme")
+    assert Vault.open(site.root, fresh).get("acme") == SECRET
+
+
+def test_keygen_put_list(site: Repo, key: str) -> None:
+    made = cli("vault", "keygen")
+    assert made.code == 0 and len(base64.b64decode(made.out.strip())) == 32
+    assert not (site.root / ".socialgit").exists()  # the key is never written
+    token = "123456:AAH-bot-secret-token-xyz"
+    put = cli(
+        "-C", str(site.root), "vault", "put", "team-chat", stdin=json.dumps({"bot_token": token})
+    )
+    assert put.code == 0, put
+    assert Vault.open(site.root).get("team-chat") == {"bot_token": token}
+    listed = cli("-C", str(site.root), "vault", "list")
+    assert "team-chat" in listed.out and "provider=telegram" in listed.out
+    assert token not in listed.out + listed.err
+    as_json = json.loads(cli("-C", str(site.root), "vault", "list", "--format", "json").out)
+    assert {row["account"] for row in as_json} >= {"team-chat", "acme"}
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ('{"bot_token": "x-secret-value", "password": "pw-secret-value"}', "unknown field"),
+        ('{"bot_token": ', "not JSON"),
+        ('["x-secret-value"]', "one JSON object"),
+        ('{"bot_token": ""}', "non-empty"),
+    ],
+)
+def test_put_validates_without_echoing(site: Repo, key: str, stdin: str, message: str) -> None:
+    result = cli("-C", str(site.root), "vault", "put", "team-chat", stdin=stdin)
+    assert result.code == 2 and message in result.err
+    assert "secret-value" not in result.out + result.err
+
+
+def test_put_needs_key(site: Repo) -> None:
+    result = cli(
+        "-C", str(site.root), "vault", "put", "team-chat", stdin='{"bot_token": "1:secret-value"}'
+    )
+    assert result.code == 2 and "team-chat: SOCIALGIT_KEY is not set" in result.err
