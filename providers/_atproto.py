@@ -103,10 +103,11 @@ def pds_endpoint(did_doc: object) -> str | None:
 # taken effect, so the runner must look it up before resending.
 Effect = Literal["read", "write"]
 
-EXPIRED = frozenset({"ExpiredToken"})
-REVOKED = frozenset(
-    {"InvalidToken", "AuthenticationRequired", "AccountTakedown", "AccountDeactivated"}
-)
+# InvalidToken counts as expired: the runner then refreshes, which logs in again with the app
+# password when the session is dead (a PDS that rotated its signing secret, a revoked
+# session) and says `socialgit connect` only when the password itself is refused.
+EXPIRED = frozenset({"ExpiredToken", "InvalidToken"})
+REVOKED = frozenset({"AuthenticationRequired", "AccountTakedown", "AccountDeactivated"})
 
 
 class Xrpc:

@@ -77,7 +77,8 @@ class FakePds:
         self.calls.append(nsid)
         if nsid in self.fail:
             return self.fail[nsid](request)
-        return getattr(self, nsid.rsplit(".", 1)[-1])(request)
+        endpoint: Callable[[httpx.Request], httpx.Response] = getattr(self, nsid.rsplit(".")[-1])
+        return endpoint(request)
 
     # -- helpers
     def _bearer(self, request: httpx.Request, token: str) -> httpx.Response | None:
@@ -429,11 +430,21 @@ def test_expired_token_is_400_and_means_refresh(client: httpx.Client, pds: FakeP
     no_secret_in(err.value)
 
 
-def test_invalid_token_is_revoked(client: httpx.Client, pds: FakePds) -> None:
+def test_invalid_token_means_refresh_and_a_refused_password_means_connect(
+    client: httpx.Client, pds: FakePds
+) -> None:
     stale = {**SESSION, "accessJwt": jwt(1_900_000_000, "someone-else")}
-    with pytest.raises(AuthRevoked, match="socialgit connect sky") as err:
+    with pytest.raises(AuthExpired) as err:
         bluesky.post(client, ACCOUNT, stale, outgoing("hi"), (), lambda u: None)
     assert stale["accessJwt"] not in str(err.value)
+    dead = {**stale, "refreshJwt": jwt(1_990_000_000, "dead"), "password": "changed-pass"}
+    with pytest.raises(AuthRevoked, match="socialgit connect sky") as revoked:
+        bluesky.refresh_token(client, ACCOUNT, dead)
+    assert pds.calls[-2:] == [
+        "com.atproto.server.refreshSession",
+        "com.atproto.server.createSession",
+    ]
+    assert "changed-pass" not in str(revoked.value)
 
 
 def test_rate_limit_carries_the_reset_time(client: httpx.Client, pds: FakePds) -> None:
