@@ -19,7 +19,10 @@ DEFAULT_EMAIL = "socialgit@users.noreply.github.com"
 
 
 class Repo:
-    def __init__(self, root: Path, *, name: str | None = None, email: str | None = None) -> None:
+    def __init__(
+        self, root: Path, *, run_id: str = "", name: str | None = None, email: str | None = None
+    ) -> None:
+        self.run_id = run_id
         try:
             self.repo = git.Repo(root, search_parent_directories=True)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -136,6 +139,8 @@ class Repo:
         staged = self.run("diff", "--cached", "--name-only", "--", *full)
         if not staged.strip():
             return None
+        if self.run_id:
+            message = f"{message.rstrip()}\n\nSocialgit-Run: {self.run_id}\n"
         self.run("commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *full)
         return self.head()
 

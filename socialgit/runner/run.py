@@ -9,6 +9,7 @@ applied again on top of the remote, so no result is ever lost to a rebase confli
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,7 +84,11 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
         return now + timedelta(seconds=time.monotonic() - started)
 
     report = RunReport(at=now, dry_run=options.dry_run)
-    repo = Repo(root)
+    # Two runners claiming the same work in the same second would build the very same commit
+    # (same tree, parent, time, message), and the second push would "succeed" as a no-op:
+    # a per-run id in every message keeps the push a lock.
+    run_id = secrets.token_hex(6)
+    repo = Repo(root, run_id=run_id)
     content = load_content(root)
     _check_branch(repo, content, options)
     if options.dry_run:  # no fetch, no file, no commit: what this checkout would do
