@@ -1,0 +1,210 @@
+"""HTTP plumbing the network modules share: one way in, one way errors come out.
+
+Every request a provider makes goes through :func:`send`, so that what httpx raises is
+translated where it enters (SPEC §7, ``socialgit.errors``) and the translation never
+carries a secret: several networks put the credential in the URL (Telegram's
+``/bot<token>/``, Discord and Slack webhook paths), and httpx exceptions hold the request,
+URL and headers included. We therefore raise the translated error *outside* the ``except``
+block, so it has neither ``__cause__`` nor ``__context__`` pointing back at the request,
+and its message names the operation only.
+
+The other helpers classify answers the same way for every network: ``Retry-After`` and
+body-provided waits become :class:`RateLimited` with an absolute ``until``; 5xx become
+:class:`Transient`; a body that cannot be read after a send that may have worked becomes
+:class:`OutcomeUnknown`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from socialgit.errors import (
+    AuthExpired,
+    OutcomeUnknown,
+    ProviderError,
+    RateLimited,
+    Rejected,
+    Transient,
+)
+
+REDACTED = "***"
+
+# Secrets seen by ``send``, so the log filter below can scrub them from httpx's own
+# "HTTP Request: POST https://…/bot<token>/sendMessage" INFO lines. They are already in
+# this process's memory (the decrypted vault); keeping them here adds no exposure.
+_SEEN: set[str] = set()
+
+
+def now() -> datetime:
+    """The clock used for ``RateLimited.until``; tests may replace it."""
+    return datetime.now(UTC)
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    # Longest first, so a secret that contains another is removed whole.
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+class _ScrubSecrets(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _SEEN:
+            message = record.getMessage()
+            clean = scrub(message, _SEEN)
+            if clean != message:
+                record.msg, record.args = clean, None
+        return True
+
+
+def _install_log_filter() -> None:
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _ScrubSecrets) for f in logger.filters):
+        logger.addFilter(_ScrubSecrets())
+
+
+_install_log_filter()
+
+
+def _url_secrets(url: str | httpx.URL) -> tuple[str, ...]:
+    # The full URL and its path are scrubbed too: for webhook networks the path is the
+    # credential, and a caller that forgot to list it must still not leak it.
+    text = str(url)
+    try:
+        path = httpx.URL(text).path
+    except httpx.InvalidURL:
+        path = ""
+    return (text, path) if len(path) > 1 else (text,)
+
+
+def send(
+    client: httpx.Client,
+    method: str,
+    url: str | httpx.URL,
+    *,
+    op: str,
+    secrets: Iterable[str] = (),
+    idempotent: bool | None = None,
+    **kwargs: Any,
+) -> httpx.Response:
+    """Send one request; httpx's exceptions come out as ``ProviderError``s naming ``op``.
+
+    ``op`` is what a person reads ("Telegram sendMessage"), never the URL. ``idempotent``
+    says whether resending is harmless (default: GET/HEAD are, everything else is not): a
+    request that was sent and got no answer is then ``Transient`` rather than
+    ``OutcomeUnknown``.
+    """
+    hidden = (*secrets, *_url_secrets(url))
+    _SEEN.update(s for s in hidden if s)
+    if idempotent is None:
+        idempotent = method.upper() in {"GET", "HEAD"}
+    failure: ProviderError
+    try:
+        return client.request(method, url, **kwargs)
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError) as exc:
+        # Nothing reached the network: resending later is safe.
+        failure = Transient(f"{op}: could not connect ({_detail(exc, hidden)}); will retry")
+    except httpx.UnsupportedProtocol as exc:
+        failure = Rejected(f"{op}: the address is not http(s) ({_detail(exc, hidden)})")
+    except httpx.InvalidURL as exc:
+        failure = Rejected(f"{op}: the address is not a valid URL ({_detail(exc, hidden)})")
+    except httpx.HTTPError as exc:
+        # Read/write timeouts, dropped connections, protocol errors: the request may have
+        # been received and acted on. A write timeout is included on purpose: we cannot
+        # tell how much of the body the server had when the socket stalled.
+        if idempotent:
+            failure = Transient(f"{op}: no answer ({_detail(exc, hidden)}); will retry")
+        else:
+            failure = OutcomeUnknown(
+                f"{op}: sent, but no answer came ({_detail(exc, hidden)}); it may have arrived"
+            )
+    # Raised here, outside the handler, so nothing chains back to the httpx exception.
+    raise failure
+
+
+def _detail(exc: Exception, hidden: Iterable[str]) -> str:
+    text = scrub(str(exc), hidden)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def retry_after(response: httpx.Response, seconds: float | None = None) -> datetime | None:
+    """When to try again: the later of ``seconds`` (a body field) and ``Retry-After``.
+
+    ``Retry-After`` is delta-seconds or an HTTP date (RFC 9110 §10.2.3); unreadable
+    values are ignored rather than guessed.
+    """
+    start = now()
+    candidates: list[datetime] = []
+    if seconds is not None and seconds >= 0:
+        candidates.append(start + timedelta(seconds=seconds))
+    header = response.headers.get("Retry-After")
+    if header:
+        header = header.strip()
+        try:
+            candidates.append(start + timedelta(seconds=float(header)))
+        except ValueError:
+            try:
+                when = parsedate_to_datetime(header)
+            except (TypeError, ValueError, IndexError):
+                when = None
+            if when is not None:
+                candidates.append(when if when.tzinfo else when.replace(tzinfo=UTC))
+    return max(candidates) if candidates else None
+
+
+def rate_limited(
+    response: httpx.Response, op: str, seconds: float | None = None, why: str = ""
+) -> RateLimited:
+    until = retry_after(response, seconds)
+    when = f"until {until.isoformat(timespec='seconds')}" if until else "for a while"
+    return RateLimited(f"{op}: rate limited {when}{f' ({why})' if why else ''}", until=until)
+
+
+def json_object(response: httpx.Response, op: str, *, sent: bool) -> dict[str, Any]:
+    """The body as a JSON object. ``sent``: the request may have taken effect, so an
+    unreadable success is ``OutcomeUnknown`` (resending could duplicate) — else
+    ``Transient``."""
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, dict):
+        return body
+    what = f"{op}: unreadable answer (HTTP {response.status_code})"
+    if sent and response.is_success:
+        raise OutcomeUnknown(f"{what}; the message may have arrived")
+    raise Transient(f"{what}; will retry")
+
+
+def status_error(
+    response: httpx.Response, op: str, *, sent: bool, message: str = ""
+) -> ProviderError:
+    """A default classification of an unsuccessful HTTP status, for what a network's
+    own rules did not already decide. ``sent``: the request could have published
+    something (a 504 from a gateway may hide a success behind it)."""
+    status = response.status_code
+    said = f": {message}" if message else ""
+    if status == 429:
+        return rate_limited(response, op, why=message)
+    if status == 504 and sent:
+        return OutcomeUnknown(f"{op}: gateway timeout (HTTP 504){said}; it may have arrived")
+    if status >= 500 or status == 408:
+        return Transient(f"{op}: the network failed (HTTP {status}){said}; will retry")
+    if status == 401:
+        return AuthExpired(f"{op}: not authorized (HTTP 401){said}")
+    return Rejected(f"{op}: refused (HTTP {status}){said}")
+
+
+def header_seconds(response: httpx.Response, name: str) -> float | None:
+    value = response.headers.get(name)
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
