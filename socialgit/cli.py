@@ -219,6 +219,7 @@ def main(argv: list[str] | None = None) -> None:
 
 # Modules that add commands of their own; each has ``COMMANDS``, a list of click commands.
 EXTENSIONS: tuple[str, ...] = (
+    "socialgit.cli_authoring",
     "socialgit.cli_publish",
     "socialgit.cli_credentials",
 )
