@@ -101,8 +101,9 @@ def send(
     request that was sent and got no answer is then ``Transient`` rather than
     ``OutcomeUnknown``.
     """
+    secrets = tuple(s for s in secrets if s)
+    _SEEN.update(secrets)  # the log filter scrubs only these, so log lines keep the host
     hidden = (*secrets, *_url_secrets(url))
-    _SEEN.update(s for s in hidden if s)
     if idempotent is None:
         idempotent = method.upper() in {"GET", "HEAD"}
     failure: ProviderError
