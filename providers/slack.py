@@ -155,10 +155,18 @@ def _webhook_error(response: httpx.Response, op: str, account: Account) -> Provi
 
 
 def _webhook_post(
-    client: httpx.Client, account: Account, credentials: Credentials, body: dict[str, Any]
+    client: httpx.Client,
+    account: Account,
+    credentials: Credentials,
+    body: dict[str, Any],
+    *,
+    probe: bool = False,
 ) -> httpx.Response:
     url, secrets = _webhook(account, credentials)
-    return _http.send(client, "POST", url, op="Slack webhook", secrets=secrets, json=body)
+    # A probe (an empty payload) cannot post anything, so it may simply be sent again.
+    return _http.send(
+        client, "POST", url, op="Slack webhook", secrets=secrets, json=body, idempotent=probe
+    )
 
 
 def _webhook_whoami(
@@ -167,7 +175,7 @@ def _webhook_whoami(
     # Slack offers no way to read an incoming webhook. An empty payload is refused without
     # posting anything (400 no_text / invalid_payload) by a live webhook, while a revoked
     # one answers 403/404: that tells the two apart.
-    response = _webhook_post(client, account, credentials, {})
+    response = _webhook_post(client, account, credentials, {}, probe=True)
     if response.status_code != 400:
         if response.is_success:  # it should not have accepted an empty message
             raise Rejected("Slack webhook: the address answered like no Slack webhook does")
@@ -289,7 +297,14 @@ def _call(
         headers["Content-Type"] = "application/json; charset=utf-8"
         content = json.dumps(body).encode()
         response = _http.send(
-            client, "POST", url, op=op, secrets=(token,), headers=headers, content=content
+            client,
+            "POST",
+            url,
+            op=op,
+            secrets=(token,),
+            headers=headers,
+            content=content,
+            idempotent=not sent,  # auth.test and the like may simply be asked again
         )
     else:
         response = _http.send(
