@@ -1,10 +1,12 @@
-"""Commands for setting up and looking at a content repository: ``init``."""
+"""Commands for setting up and looking at a content repository: ``init`` and ``calendar``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+
+from socialgit.cli import _exit_for, _now, _root
 
 
 @click.command()
@@ -36,4 +38,57 @@ def init(ctx: click.Context, directory: str) -> None:
     )
 
 
-COMMANDS = [init]
+@click.command(name="calendar")
+@click.option(
+    "--format", "fmt", type=click.Choice(("text", "ics")), default="text", show_default=True
+)
+@click.option("--month", metavar="YYYY-MM", help="The month to show as text (default: this month).")
+@click.option("--horizon", default="90d", show_default=True, help="How far ahead ics lists.")
+@click.option("--at", "at", metavar="TIME", help="As if it were TIME (config time zone).")
+@click.pass_context
+def calendar(ctx: click.Context, fmt: str, month: str | None, horizon: str, at: str | None) -> None:
+    """The plan as a text month view, or as iCalendar for calendar apps.
+
+    Text shows a month grid in the config's time zone, each day with deliveries marked
+    with their count, then the list. ics has one event per delivery, with a stable UID,
+    so a calendar that imports it again updates its events.
+
+    \b
+    Example:
+      socialgit calendar --month 2026-12
+      socialgit calendar --format ics --horizon 30d > socialgit.ics
+    """
+    from datetime import timedelta
+
+    from socialgit import calendar as cal
+    from socialgit import render
+    from socialgit.config import load_config
+    from socialgit.errors import UsageError
+    from socialgit.planning import make_plan
+    from socialgit.times import TimeError, parse_duration, zone
+
+    root = _root(ctx)
+    tz = load_config(root).config.timezone
+    now = _now(at, tz)
+    local = now.astimezone(zone(tz))
+    try:
+        year, mon = cal.parse_month(month) if month else (local.year, local.month)
+        ahead = parse_duration(horizon)
+    except TimeError as exc:
+        raise UsageError(f"--horizon: {exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"--month: {exc}") from None
+    if fmt == "text":
+        # The whole month, however far ahead; a past month shows what was recorded.
+        ahead = max(cal.month_bounds(year, mon, tz)[1] - now, timedelta(0))
+    result = make_plan(root, now, ahead)
+    texts = cal.first_lines(result.content)
+    click.echo(render.problems_text(result.problems), nl=False, err=True)
+    if fmt == "ics":
+        click.echo(cal.to_ics(result.deliveries, texts, now), nl=False)
+    else:
+        click.echo(cal.month_text(result.deliveries, texts, tz, year, mon), nl=False)
+    ctx.exit(_exit_for(result.problems))
+
+
+COMMANDS = [init, calendar]
