@@ -43,7 +43,7 @@ def register(*values: object) -> None:
             register(*value)
         elif isinstance(value, str) and len(value) >= MIN_LENGTH:
             for part in (value, *_url_tokens(value)):
-                if len(part) >= MIN_LENGTH and part not in _REGISTERED:
+                if len(part) >= MIN_LENGTH:
                     _REGISTERED.add(part)
                     _announce(part)
 

@@ -87,8 +87,10 @@ def key_id(key: bytes) -> str:
     return hashlib.sha256(b"socialgit key id\0" + key).hexdigest()[:16]
 
 
-def iso(when: datetime) -> str:
-    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def iso(when: datetime, precise: bool = False) -> str:
+    """UTC ISO 8601 with ``Z``; ``precise``: with microseconds (to order writes)."""
+    spec = "microseconds" if precise else "seconds"
+    return when.astimezone(UTC).isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 def parse_time(value: object) -> datetime | None:
@@ -239,7 +241,7 @@ class Vault:
             "v": ENTRY_VERSION,
             "kid": key_id(key),
             "expires_at": iso(expires) if expires else None,
-            "updated": iso(now or datetime.now(UTC)),
+            "updated": iso(now or datetime.now(UTC), precise=True),
             "meta": clear_meta,
         }
         nonce = os.urandom(12)
@@ -284,7 +286,7 @@ class Vault:
 
     def set_lease(self, account: str, by: str, at: datetime, until: datetime) -> None:
         leases = self._data.setdefault("leases", {})
-        leases[account] = {"by": by, "at": iso(at), "until": iso(until)}
+        leases[account] = {"by": by, "at": iso(at, precise=True), "until": iso(until)}
 
     def clear_lease(self, account: str) -> None:
         leases = self._data.get("leases")

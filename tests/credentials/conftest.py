@@ -31,6 +31,7 @@ accounts:
   team-chat:
     provider: telegram
     chat: "@team"
+    base_url: {server_url}
   local:
     provider: outbox
     path: outbox

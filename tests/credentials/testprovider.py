@@ -23,7 +23,10 @@ NAME = "testoauth"
 TITLE = "Test OAuth"
 THREADS: ThreadStyle = "replies"
 MEDIA = MediaRules(max_count=0)
-SETTINGS: Mapping[str, Setting] = {"client_id": Setting(str, required=True)}
+SETTINGS: Mapping[str, Setting] = {
+    "client_id": Setting(str, required=True),
+    "me_path": Setting(str, help="whoami's path under base_url (default /me)"),
+}
 SECRETS: tuple[str, ...] = ("access_token", "refresh_token", "expires_at", "client_secret")
 AUTH: AuthKind = "oauth2"
 __all__ = ["RESEND_IN_DOUBT", "lookup", "post"]
@@ -72,7 +75,8 @@ def expires_at(credentials: dict[str, Any]) -> datetime | None:
 
 def whoami(client: httpx.Client, account: Account, credentials: dict[str, Any]) -> dict[str, str]:
     base = oauth.endpoint(account, "base_url", None)
-    body = oauth.bearer_get(client, f"{base}/me", credentials, account=account.name, op="whoami")
+    path = account.settings.get("me_path") or "/me"
+    body = oauth.bearer_get(client, f"{base}{path}", credentials, account=account.name, op="whoami")
     return {k: str(v) for k, v in body.items()}
 
 
