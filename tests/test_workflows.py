@@ -1,0 +1,133 @@
+"""The workflows: the project's own, and the ones ``init`` writes for users."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from socialgit.scaffold import scaffold, template
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def actionlint() -> str:
+    found = shutil.which("actionlint")
+    if found is None:
+        # CI installs it with the test extra; a missing linter there is a broken setup.
+        if os.environ.get("CI"):
+            pytest.fail("actionlint is not on PATH (pip install -e '.[test]')")
+        pytest.skip("actionlint is not installed")
+    return found
+
+
+def lint(*files: Path) -> None:
+    done = subprocess.run(
+        [actionlint(), "-no-color", *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=files[0].parent,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def load(text: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(text)
+    # YAML 1.1 reads the key `on` as the boolean true.
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    (job,) = workflow["jobs"].values()
+    found: list[dict[str, Any]] = job["steps"]
+    return found
+
+
+def runs(workflow: dict[str, Any]) -> str:
+    return "\n".join(step.get("run", "") for step in steps(workflow))
+
+
+def test_project_workflows_pass_actionlint() -> None:
+    files = sorted(WORKFLOWS.glob("*.yml"))
+    assert {f.name for f in files} >= {"ci.yml", "socialgit-check.yml"}
+    lint(*files)
+
+
+def test_workflows_written_by_init_pass_actionlint(tmp_path: Path) -> None:
+    scaffold(tmp_path, date(2026, 11, 24))
+    written = sorted((tmp_path / ".github" / "workflows").glob("*.yml"))
+    assert [f.name for f in written] == ["socialgit-check.yml", "socialgit-publish.yml"]
+    lint(*written)
+
+
+def test_project_check_workflow_is_the_template_but_installs_from_the_checkout() -> None:
+    ours = (WORKFLOWS / "socialgit-check.yml").read_text(encoding="utf-8").splitlines()
+    theirs = template("socialgit-check.yml").splitlines()
+    assert len(ours) == len(theirs)
+    differ = [(a, b) for a, b in zip(ours, theirs, strict=True) if a != b]
+    assert differ == [("        run: pip install .", "        run: pip install socialgit")]
+
+
+@pytest.mark.parametrize("source", ["template", "project"])
+def test_check_workflow_is_safe_for_pull_requests_from_forks(source: str) -> None:
+    if source == "template":
+        text = template("socialgit-check.yml")
+    else:
+        text = (WORKFLOWS / "socialgit-check.yml").read_text(encoding="utf-8")
+    assert "pull_request_target" not in text
+    assert "secrets." not in text
+    workflow = load(text)
+    assert set(workflow["on"]) == {"pull_request"}
+    assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
+    checkout = steps(workflow)[0]
+    assert checkout["uses"].startswith("actions/checkout@")
+    assert checkout["with"]["fetch-depth"] == 0
+    script = runs(workflow)
+    assert "socialgit validate --format github" in script
+    assert 'socialgit plan --base "origin/${GITHUB_BASE_REF}" --format markdown > plan.md' in script
+    assert '>> "$GITHUB_STEP_SUMMARY"' in script
+    (comment,) = [s for s in steps(workflow) if "github-script" in s.get("uses", "")]
+    # A fork's read-only token cannot comment; that must not fail the check.
+    assert comment["continue-on-error"] is True
+    assert "<!-- socialgit-plan -->" in comment["with"]["script"]
+    assert "updateComment" in comment["with"]["script"]
+
+
+def test_publish_workflow() -> None:
+    text = template("socialgit-publish.yml")
+    workflow = load(text)
+    triggers = workflow["on"]
+    assert set(triggers) == {"schedule", "workflow_dispatch", "push"}
+    crons = [entry["cron"] for entry in triggers["schedule"]]
+    assert "3-59/10 * * * *" in crons
+    assert workflow["concurrency"] == {"group": "socialgit-publish", "cancel-in-progress": False}
+    assert workflow["permissions"] == {"contents": "write"}
+    assert workflow["env"]["SOCIALGIT_KEY"] == "${{ secrets.SOCIALGIT_KEY }}"
+    assert steps(workflow)[0]["with"]["fetch-depth"] == 0
+    script = runs(workflow)
+    assert "pip install socialgit" in script
+    assert "socialgit refresh" in script
+    assert script.rstrip().endswith("socialgit publish")
+    # The daily refresh runs on its own schedule entry, so it must name one that exists.
+    (refresh,) = [s for s in steps(workflow) if "socialgit refresh" in s.get("run", "")]
+    daily = [c for c in crons if c != "3-59/10 * * * *"]
+    assert daily and f"github.event.schedule == '{daily[0]}'" in refresh["if"]
+
+
+def test_ci_workflow_runs_the_ci_script() -> None:
+    workflow = load((WORKFLOWS / "ci.yml").read_text(encoding="utf-8"))
+    assert set(workflow["on"]) == {"push", "pull_request"}
+    used = {s.get("uses", "").split("@")[0]: s for s in steps(workflow)}
+    assert used["actions/setup-python"]["with"]["python-version"] == "3.11"
+    assert str(used["actions/setup-node"]["with"]["node-version"]) == "20"
+    assert steps(workflow)[-1]["run"] == "bash .ci/run"
