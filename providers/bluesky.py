@@ -201,6 +201,8 @@ def post(
     part done are read back, for the content ids a reply has to name.
     """
     token, did, pds = _session(account, credentials)
+    if not outgoing.parts:
+        raise Rejected(f"{outgoing.post}: nothing to post")
     if len(done) > len(outgoing.parts):
         raise Rejected(
             f"{outgoing.post}: {len(done)} parts recorded as published, "
@@ -208,6 +210,8 @@ def post(
         )
     xrpc = Xrpc(client, pds, account.name)
     uris = list(done)
+    if len(done) == len(outgoing.parts):
+        return _receipt(account, tuple(uris))
     root = _strong_ref(xrpc, done[0]) if done else None
     parent = _strong_ref(xrpc, done[-1]) if len(done) > 1 else root
     handles: dict[str, str | None] = {}
@@ -237,12 +241,13 @@ def post(
 def lookup(
     client: httpx.Client, account: Account, credentials: Credentials, outgoing: Outgoing
 ) -> Receipt | None:
-    """The parts that arrived, read by their deterministic keys.
+    """The delivery if every part arrived (read by their deterministic keys), else None.
 
-    None when the first part is not there. Otherwise a Receipt of the parts found, in order
-    and up to the first missing one (parts go out in order, so that is all of them): when
-    it is shorter than ``outgoing.parts`` the thread is incomplete, and
-    ``post(..., done=receipt.parts)`` finishes it.
+    A thread that is only partly there also gives None, not a partial Receipt: the runner
+    records any Receipt as published, and this thread is not. None makes it send again
+    with ``done`` = the parts it recorded, which finishes the thread; a part that arrived
+    without being recorded is written again under the same key with the same content,
+    which the PDS treats as a no-op (hence ``RESEND_IN_DOUBT``).
     """
     did = _text(credentials, "did")
     pds = _text(credentials, "pds") or _base_url(account)
@@ -261,7 +266,7 @@ def lookup(
             missing=frozenset({"RecordNotFound"}),
         )
         if answer is None:
-            break
+            return None
         uris.append(_ref_of(answer, "getRecord")["uri"])
     return _receipt(account, tuple(uris)) if uris else None
 

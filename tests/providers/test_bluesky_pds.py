@@ -147,8 +147,15 @@ def test_killed_mid_thread_then_resumed_is_exactly_once(
     with pytest.raises(Killed):
         bluesky.post(client, account, creds, out, (), record_then_die)
     assert len(pds.list_records(me.did)) == 1
-    partial = bluesky.lookup(client, account, creds, out)
-    assert partial is not None and partial.parts == tuple(recorded)
+    assert bluesky.lookup(client, account, creds, out) is None  # incomplete: send the rest
+
+    # Killed again, this time after part two arrived but before the runner recorded it.
+    def die_unrecorded(uri: str) -> None:
+        raise Killed
+
+    with pytest.raises(Killed):
+        bluesky.post(client, account, creds, out, tuple(recorded), die_unrecorded)
+    assert len(pds.list_records(me.did)) == 2 and len(recorded) == 1
 
     receipt = bluesky.post(client, account, creds, out, tuple(recorded), recorded.append)
     assert receipt.parts == tuple(recorded) and len(recorded) == 3
