@@ -17,7 +17,6 @@ body-provided waits become :class:`RateLimited` with an absolute ``until``; 5xx 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -25,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from socialgit import redact
 from socialgit.errors import (
     AuthExpired,
     OutcomeUnknown,
@@ -34,43 +34,16 @@ from socialgit.errors import (
     Transient,
 )
 
-REDACTED = "***"
-
-# Secrets seen by ``send``, so the log filter below can scrub them from httpx's own
-# "HTTP Request: POST https://…/bot<token>/sendMessage" INFO lines. They are already in
-# this process's memory (the decrypted vault); keeping them here adds no exposure.
-_SEEN: set[str] = set()
-
 
 def now() -> datetime:
     """The clock used for ``RateLimited.until``; tests may replace it."""
     return datetime.now(UTC)
 
 
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    # Longest first, so a secret that contains another is removed whole.
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
-
-
-class _ScrubSecrets(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _SEEN:
-            message = record.getMessage()
-            clean = scrub(message, _SEEN)
-            if clean != message:
-                record.msg, record.args = clean, None
-        return True
-
-
-def _install_log_filter() -> None:
-    logger = logging.getLogger("httpx")
-    if not any(isinstance(f, _ScrubSecrets) for f in logger.filters):
-        logger.addFilter(_ScrubSecrets())
-
-
-_install_log_filter()
+# httpx logs every request at INFO with its full URL ("HTTP Request: POST https://…/bot<token>/
+# sendMessage"): the shared redaction filter scrubs the secrets ``send`` registers from those
+# lines even when the caller did not install it on every logger (the CLI does).
+redact.install_log_filter(("httpx",))
 
 
 def _url_secrets(url: str | httpx.URL) -> tuple[str, ...]:
@@ -102,7 +75,9 @@ def send(
     ``OutcomeUnknown``.
     """
     secrets = tuple(s for s in secrets if s)
-    _SEEN.update(secrets)  # the log filter scrubs only these, so log lines keep the host
+    # Registered for the log filter (and masked in GitHub Actions); the URL itself is not,
+    # so log lines keep the host and method name.
+    redact.register(*secrets)
     hidden = (*secrets, *_url_secrets(url))
     if idempotent is None:
         idempotent = method.upper() in {"GET", "HEAD"}
@@ -131,7 +106,7 @@ def send(
 
 
 def _detail(exc: Exception, hidden: Iterable[str]) -> str:
-    text = scrub(str(exc), hidden)
+    text = redact.scrub(str(exc), hidden)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
