@@ -404,7 +404,8 @@ def _bot_lookup(
     client: httpx.Client, account: Account, token: str, outgoing: Outgoing
 ) -> Receipt | None:
     """Find the delivery by the key in its messages' metadata (sound, unlike matching
-    text: a repeating post says the same thing every time)."""
+    text: a repeating post says the same thing every time). All of it: a Receipt; none of
+    it: None; part of it: ``OutcomeUnknown``."""
     try:
         channel = _channel(account)
     except Rejected as exc:
@@ -433,6 +434,14 @@ def _bot_lookup(
     ids: list[str] = []
     while len(ids) + 1 in by_part:  # the parts went out in order: take the unbroken run
         ids.append(by_part[len(ids) + 1])
+    if len(ids) < len(outgoing.parts):
+        # The runner records any Receipt as published, and None would resend from the
+        # parts it recorded, which may be fewer than arrived (Slack would then show a part
+        # twice). Only a person can finish this thread.
+        raise OutcomeUnknown(
+            f"only {len(ids)} of the {len(outgoing.parts)} parts of {outgoing.post} are in "
+            f"the channel (thread {parent}); post the rest by hand or delete the thread"
+        )
     url = _permalink(client, account, token, channel, parent)
     return Receipt(id=parent, url=url, parts=tuple(ids))
 
