@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import httpx
 
+from providers._http import send
 from socialgit.errors import (
     AuthExpired,
     AuthRevoked,
@@ -133,6 +134,7 @@ class Xrpc:
         content: bytes | None = None,
         content_type: str | None = None,
         missing: frozenset[str] = frozenset(),
+        secrets: tuple[str, ...] = (),
     ) -> dict[str, Any] | None:
         """The JSON answer; None when the error named is in ``missing`` (e.g. not found)."""
         headers: dict[str, str] = {}
@@ -140,22 +142,21 @@ class Xrpc:
             headers["Authorization"] = f"Bearer {token}"
         if content_type is not None:
             headers["Content-Type"] = content_type
-        url = f"{self.base_url}/xrpc/{nsid}"
-        try:
-            response = self.client.request(
-                method, url, params=params, json=body, content=content, headers=headers
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            # Nothing reached the server.
-            raise Transient(f"{nsid}: cannot reach {self.base_url} ({type(exc).__name__})") from exc
-        except httpx.TransportError as exc:
-            if effect == "write":
-                raise OutcomeUnknown(
-                    f"{nsid}: sent to {self.base_url} but no answer ({type(exc).__name__})"
-                ) from exc
-            raise Transient(
-                f"{nsid}: no answer from {self.base_url} ({type(exc).__name__})"
-            ) from exc
+        # The shared way in: httpx failures become Transient (nothing sent, or a read) or
+        # OutcomeUnknown (a write that got no answer), never chained to the httpx exception,
+        # whose request holds the bearer token; the secrets are also masked in log lines.
+        response = send(
+            self.client,
+            method,
+            f"{self.base_url}/xrpc/{nsid}",
+            op=nsid,
+            secrets=(*secrets, *((token,) if token else ())),
+            idempotent=effect == "read",
+            params=params,
+            json=body,
+            content=content,
+            headers=headers,
+        )
         if response.is_success:
             try:
                 data = response.json()
@@ -167,14 +168,14 @@ class Xrpc:
         name, message = _error_of(response)
         if name in missing:
             return None
-        raise self.classify(nsid, response, name, message)
+        raise self.classify(nsid, response, name, message, effect)
 
     def _garbled(self, nsid: str, effect: Effect, response: httpx.Response) -> ProviderError:
         what = f"{nsid}: HTTP {response.status_code} with an answer that is not a JSON object"
         return OutcomeUnknown(what) if effect == "write" else Transient(what)
 
     def classify(
-        self, nsid: str, response: httpx.Response, name: str, message: str
+        self, nsid: str, response: httpx.Response, name: str, message: str, effect: Effect
     ) -> ProviderError:
         status = response.status_code
         said = f"{nsid}: HTTP {status} {name}" + (f": {message}" if message else "")
@@ -184,6 +185,9 @@ class Xrpc:
             return AuthRevoked(f"{said}; run `socialgit connect {self.account}`")
         if status == 429 or name == "RateLimitExceeded":
             return RateLimited(said, until=_reset_time(response))
+        if status == 504 and effect == "write":
+            # A gateway that gave up waiting may hide a write that went through.
+            return OutcomeUnknown(said)
         if status >= 500:
             return Transient(said)
         return Rejected(said)

@@ -159,6 +159,7 @@ def _create_session(
         "com.atproto.server.createSession",
         effect="read",  # a lost answer leaves nothing behind but a spent rate-limit point
         body={"identifier": _handle(account), "password": password},
+        secrets=(password,),
     )
     assert answer is not None
     return _session_from(answer, account, credentials)
