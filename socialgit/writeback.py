@@ -55,6 +55,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -106,6 +107,12 @@ try:
     from yaml import CSafeLoader as _CLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     _CLoader = None  # type: ignore[assignment,misc]
+
+# Edits are proven under the loader socialgit itself reads posts with (libyaml, when PyYAML
+# has it; see socialgit.yamlnodes). Proving under the pure-Python loader as well made a run
+# of 1,000 deliveries spend most of its time here.
+_READ_LOADER: Any = _CLoader if _CLoader is not None else yaml.SafeLoader
+_PROOF_LOADERS: tuple[Any, ...] = (_READ_LOADER,)
 
 
 def write_back(
@@ -266,7 +273,7 @@ def _edit(
     if status is None and results is None:
         return fm
     doc = _scan(fm)
-    old = _load(fm, yaml.SafeLoader)
+    old = _load(fm, _READ_LOADER)
     if old is None:
         raise ValueError("front-matter cannot be loaded with yaml.safe_load")
     lines = _Lines(fm)
@@ -380,9 +387,8 @@ def _prove(
     results: dict[Any, Any] | None,
 ) -> None:
     """Refuse an edit that changes anything but the two owned values, under either loader."""
-    loaders: list[Any] = [yaml.SafeLoader] if _CLoader is None else [yaml.SafeLoader, _CLoader]
-    for loader in loaders:
-        before = old if loader is yaml.SafeLoader else _load(old_fm, loader)
+    for loader in _PROOF_LOADERS:
+        before = old if loader is _READ_LOADER else _load(old_fm, loader)
         if before is None:
             continue  # libyaml cannot read the original either: the readers will say so
         expected = dict(before)
@@ -556,6 +562,7 @@ def _double_quoted(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+@lru_cache(maxsize=4096)
 def _plain_ok(text: str) -> bool:
     if not text or text[0] in _INDICATORS or text != text.strip(" "):
         return False
@@ -570,8 +577,7 @@ def _plain_ok(text: str) -> bool:
     expected: list[Any] = [text]
     if len(text) <= _MAX_IMPLICIT_KEY:
         probe, expected = f"{probe}- {text}: 1\n", [text, {text: 1}]
-    loaders: list[Any] = [yaml.SafeLoader] if _CLoader is None else [yaml.SafeLoader, _CLoader]
-    for loader in loaders:
+    for loader in _PROOF_LOADERS:
         try:
             if yaml.load(probe, Loader=loader) != expected:
                 return False
