@@ -121,10 +121,11 @@ def post_status(
         wanted = "error"
     elif recurring:
         wanted = "scheduled"  # more occurrences come; one missed is not the post missed
-    elif states and all(s.get("status") == "published" for s in states):
-        wanted = "published"
     elif states and all(s.get("status") == "missed" for s in states):
         wanted = "missed"
+    elif states and all(s.get("status") in ("published", "missed") for s in states):
+        # Settled, and something went out: the per-target entries say which were missed.
+        wanted = "published"
     else:
         wanted = "scheduled"
     if wanted == "scheduled" and current in (None, "scheduled"):
