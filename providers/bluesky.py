@@ -32,6 +32,7 @@ from providers.base import (
     ThreadStyle,
 )
 from socialgit.errors import AuthExpired, AuthRevoked, Rejected, Transient, Unsupported
+from socialgit.times import iso_utc
 
 if TYPE_CHECKING:
     import httpx
@@ -174,7 +175,13 @@ def _session_from(
     # Writes go to the account's own PDS (bsky.social is an entryway in front of many);
     # without a DID document in the answer, the one we have or the base URL serves.
     pds = pds_endpoint(answer.get("didDoc")) or _text(credentials, "pds") or _base_url(account)
-    return {**credentials, "accessJwt": access, "refreshJwt": refresh, "did": did, "pds": pds}
+    fresh = {**credentials, "accessJwt": access, "refreshJwt": refresh, "did": did, "pds": pds}
+    # Also as the vault's clear expiry (what OAuth networks store), so that `connect` records
+    # when the session needs a refresh and the runner plans it.
+    expiry = jwt_expiry(access)
+    if expiry is not None:
+        fresh["expires_at"] = iso_utc(expiry)
+    return fresh
 
 
 def _session(account: Account, credentials: Credentials) -> tuple[str, str, str]:

@@ -258,6 +258,7 @@ def test_authenticate_creates_a_session(client: httpx.Client, pds: FakePds) -> N
         "refreshJwt": pds.refresh,
         "did": DID,
         "pds": BASE,
+        "expires_at": "2030-03-17T17:48:20Z",  # the access JWT's exp, for the vault
     }
     assert pds.calls == ["com.atproto.server.createSession"]
 
