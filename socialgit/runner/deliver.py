@@ -32,6 +32,7 @@ from socialgit.errors import (
     SocialgitError,
     Transient,
     Unsupported,
+    VaultError,
 )
 from socialgit.media import sniff
 from socialgit.model import Account, Config
@@ -115,8 +116,23 @@ def deliver_one(work: Work, ctx: Context) -> Outcome:
         return _final(work, ctx, list(work.done), work.attempts, f"credentials: {exc}")
     outgoing = outgoing_for(work, ctx)
     if work.kind == "doubt":
+        refreshed = False
         try:
-            receipt = provider.lookup(ctx.client, work.account, credentials, outgoing)
+            try:
+                receipt = provider.lookup(ctx.client, work.account, credentials, outgoing)
+            except AuthExpired:
+                if ctx.refresh is None:
+                    raise
+                refreshed = True
+                credentials = ctx.refresh(work.account, credentials)  # once, then retry once
+                receipt = provider.lookup(ctx.client, work.account, credentials, outgoing)
+        except (AuthExpired, AuthRevoked, VaultError) as exc:
+            if not refreshed:
+                return _still_in_doubt(work, ctx, f"looking it up failed, tried again later: {exc}")
+            message = CHECK_BY_HAND.format(network=provider.TITLE)
+            return _final(
+                work, ctx, list(work.done), work.attempts, _reconnect(work, f"{exc}; {message}")
+            )
         except (OutcomeUnknown, Unsupported) as exc:
             if not provider.RESEND_IN_DOUBT:
                 message = CHECK_BY_HAND.format(network=provider.TITLE) + f" ({exc})"
@@ -162,6 +178,8 @@ def _send(
                 refreshed = True
                 try:
                     credentials = ctx.refresh(work.account, credentials)
+                except (Transient, RateLimited) as failure:  # nothing stored changed
+                    return _retry(work, ctx, parts, attempt, f"refreshing failed: {failure}")
                 except SocialgitError as failure:
                     return _final(work, ctx, parts, attempt, _reconnect(work, str(failure)))
                 continue

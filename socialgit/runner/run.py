@@ -55,6 +55,12 @@ class Hooks:
     # Called before the claim commit with the claimed work; refreshes what needs it and
     # returns extra repository-relative paths (the vault) to commit with the claims.
     before_claim_commit: Callable[[list[Work]], list[str]] | None = None
+    # Called after the claim push (the lock for this work is ours) with the claimed work:
+    # refreshes what is about to expire. It must not raise; a failure shows at delivery.
+    after_claim: Callable[[list[Work]], None] | None = None
+    # Called before each results commit (again after a rejected push reset the checkout):
+    # repository-relative paths the run changed (the vault, after a refresh) to commit too.
+    results_files: Callable[[], list[str]] | None = None
 
 
 @dataclass
@@ -109,6 +115,8 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
     if claimed is None or not claimed.work:
         return report
     pause("claimed")
+    if hooks.after_claim is not None:
+        hooks.after_claim(claimed.work)
 
     ctx = Context(
         root=root,
@@ -125,7 +133,7 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
     finally:
         ctx.client.close()
     pause("delivered")
-    _record(repo, root, options, report)
+    _record(repo, root, options, report, hooks)
     return report
 
 
@@ -209,14 +217,18 @@ def _note(report: RunReport, content: Content, selection: Selection) -> None:
             report.skipped_posts.append(f"{item.path}: {errors} problem(s); run socialgit validate")
 
 
-def _record(repo: Repo, root: Path, options: Options, report: RunReport) -> None:
+def _record(repo: Repo, root: Path, options: Options, report: RunReport, hooks: Hooks) -> None:
     updates: files.Updates = {}
     for outcome in report.outcomes:
         updates.setdefault(outcome.work.post.path, {})[outcome.work.account.name] = outcome.entry
-    extra = _outbox_files(repo, report.outcomes)
+    outbox = _outbox_files(repo, report.outcomes)
+
+    def extra() -> list[str]:
+        return [*outbox, *(hooks.results_files() if hooks.results_files else [])]
+
     message = _result_message(report.outcomes)
     changed, report.unrecorded = files.apply(root, updates)
-    commit = repo.commit([*changed, *extra], message)
+    commit = repo.commit([*changed, *extra()], message)
     if commit:
         report.commits.append(commit)
     pause("committed")
@@ -228,7 +240,7 @@ def _record(repo: Repo, root: Path, options: Options, report: RunReport) -> None
         # The remote moved (a person, another shard): apply our results on top of it.
         repo.reset_hard(repo.fetch())
         changed, report.unrecorded = files.apply(root, updates)
-        commit = repo.commit([*changed, *extra], message)
+        commit = repo.commit([*changed, *extra()], message)
         if commit is None:
             return
         report.commits[-1] = commit
