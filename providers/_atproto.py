@@ -13,9 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal
 
 from providers._http import send
 from socialgit.errors import (
@@ -27,6 +25,9 @@ from socialgit.errors import (
     Rejected,
     Transient,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 # -- record keys ----------------------------------------------------------------------------
 

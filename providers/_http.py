@@ -20,9 +20,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from socialgit import redact
 from socialgit.errors import (
@@ -33,6 +31,9 @@ from socialgit.errors import (
     Rejected,
     Transient,
 )
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def now() -> datetime:
@@ -49,6 +50,8 @@ redact.install_log_filter(("httpx",))
 def _url_secrets(url: str | httpx.URL) -> tuple[str, ...]:
     # The full URL and its path are scrubbed too: for webhook networks the path is the
     # credential, and a caller that forgot to list it must still not leak it.
+    import httpx  # deferred: plan and validate never need it
+
     text = str(url)
     try:
         path = httpx.URL(text).path
@@ -74,6 +77,8 @@ def send(
     request that was sent and got no answer is then ``Transient`` rather than
     ``OutcomeUnknown``.
     """
+    import httpx  # deferred: plan and validate never need it
+
     secrets = tuple(s for s in secrets if s)
     # Registered for the log filter (and masked in GitHub Actions); the URL itself is not,
     # so log lines keep the host and method name.

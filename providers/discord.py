@@ -9,8 +9,6 @@ from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from providers import _http
 from providers.base import (
     IMAGE_TYPES,
@@ -35,6 +33,8 @@ from socialgit.errors import (
 )
 
 if TYPE_CHECKING:
+    import httpx
+
     from socialgit.model import Account, Part
 
 NAME = "discord"
@@ -83,6 +83,8 @@ _HOOK_PATH = re.compile(r"/webhooks/(?P<id>\d+)/(?P<token>[^/]+)/?$")
 
 def _hook(account: Account, credentials: Credentials) -> tuple[str, tuple[str, ...]]:
     """The webhook URL and the strings never to show (the URL, its token)."""
+    import httpx  # deferred: plan and validate never need it
+
     url = credentials.get("webhook_url")
     if not isinstance(url, str) or not url:
         raise AuthRevoked(f"no Discord webhook URL is stored: socialgit connect {account.name}")
@@ -229,6 +231,8 @@ def _send_message(
     client: httpx.Client, account: Account, url: str, secrets: tuple[str, ...], request: Any
 ) -> tuple[dict[str, Any], httpx.Response]:
     # wait=true: without it Discord answers 204 before validating, and failures are silent.
+    import httpx  # deferred: plan and validate never need it
+
     target = httpx.URL(url).copy_merge_params({"wait": "true"})
     op = "Discord webhook message"
     response = _http.send(client, "POST", target, op=op, secrets=secrets, **request)

@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from providers import _http
 from providers.base import (
     AuthKind,
@@ -32,6 +30,8 @@ from socialgit.errors import (
 )
 
 if TYPE_CHECKING:
+    import httpx
+
     from socialgit.model import Account, Part
 
 NAME = "slack"
@@ -102,6 +102,8 @@ def _bot_token(credentials: Credentials) -> str | None:
 
 
 def _webhook(account: Account, credentials: Credentials) -> tuple[str, tuple[str, ...]]:
+    import httpx  # deferred: plan and validate never need it
+
     url = credentials.get("webhook_url")
     if not isinstance(url, str) or not url:
         raise AuthRevoked(f"no Slack webhook URL or bot token is stored: {_reconnect(account)}")
@@ -175,6 +177,8 @@ def _webhook_whoami(
     # Slack offers no way to read an incoming webhook. An empty payload is refused without
     # posting anything (400 no_text / invalid_payload) by a live webhook, while a revoked
     # one answers 403/404: that tells the two apart.
+    import httpx  # deferred: plan and validate never need it
+
     response = _webhook_post(client, account, credentials, {}, probe=True)
     if response.status_code != 400:
         if response.is_success:  # it should not have accepted an empty message

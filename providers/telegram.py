@@ -8,8 +8,6 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from providers import _http
 from providers._text import utf16_units
 from providers.base import (
@@ -35,6 +33,8 @@ from socialgit.errors import (
 )
 
 if TYPE_CHECKING:
+    import httpx
+
     from socialgit.model import Account, Part
 
 NAME = "telegram"

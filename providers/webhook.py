@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from providers._document import document
 from providers.base import (
     IMAGE_TYPES,
@@ -32,6 +30,8 @@ from socialgit.errors import (
 )
 
 if TYPE_CHECKING:
+    import httpx
+
     from socialgit.model import Account, Part
 
 NAME = "webhook"
@@ -116,6 +116,8 @@ def post(
     on_part: OnPart,
 ) -> Receipt:
     """One POST carries the whole thread; 2xx is success, anything else is classified."""
+    import httpx  # deferred: plan and validate never need it
+
     if done:  # it went out already (a rerun after the part id was recorded)
         return Receipt(id=done[0], url=None, parts=done)
     url = _url(account, credentials)
