@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from providers import _http
 from providers._document import document
 from providers.base import (
     IMAGE_TYPES,
@@ -146,7 +146,9 @@ def post(
         on_part(receipt.id)
         return receipt
     if code == 429:
-        raise RateLimited(f"{name}: the webhook asks to slow down (429)", _retry_after(response))
+        raise RateLimited(
+            f"{name}: the webhook asks to slow down (429)", _http.retry_after(response)
+        )
     if code >= 500:
         raise Transient(f"{name}: the webhook failed with HTTP {code}")
     raise Rejected(f"{name}: the webhook refused the delivery with HTTP {code}{_reason(response)}")
@@ -171,20 +173,6 @@ def _receipt(response: httpx.Response, key: str) -> Receipt:
     link = found.get("url")
     ident_text = str(ident) if isinstance(ident, str | int) and str(ident) else key
     return Receipt(id=ident_text, url=link if isinstance(link, str) else None, parts=(ident_text,))
-
-
-def _retry_after(response: httpx.Response) -> datetime | None:
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    now = datetime.now(UTC)
-    if value.isdigit():
-        return now + timedelta(seconds=int(value))
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _reason(response: httpx.Response) -> str:
