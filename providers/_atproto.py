@@ -12,10 +12,10 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from providers._http import send
+from providers._http import retry_after, send
 from socialgit.errors import (
     AuthExpired,
     AuthRevoked,
@@ -217,7 +217,4 @@ def _reset_time(response: httpx.Response) -> datetime | None:
             return datetime.fromtimestamp(int(reset), UTC)
         except (ValueError, OverflowError, OSError):
             pass
-    retry_after = response.headers.get("Retry-After")
-    if retry_after is not None and retry_after.isdigit():
-        return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=int(retry_after))
-    return None
+    return retry_after(response)
