@@ -11,11 +11,13 @@ other fakes and tests in this folder.
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -249,3 +251,14 @@ def thread(tmp: Path, *texts: str, image_on: int | None = 0, alt: str = "a dot")
             for index, text in enumerate(texts)
         ),
     )
+
+
+@contextlib.contextmanager
+def _contract_env() -> Iterator[tuple[Account, dict[str, Any], httpx.Client]]:
+    fake = FakeDiscord()
+    with fake.client() as client:
+        yield account("discord", username="socialgit"), {"webhook_url": fake.url}, client
+
+
+# Rows of tests/providers/test_contract.py: "<provider>[:<way in>]" → env factory.
+CONTRACT = {"discord": _contract_env}

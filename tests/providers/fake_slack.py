@@ -12,13 +12,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
 import httpx
+
+from socialgit.model import Account
+from tests.providers.fake_discord import account
 
 
 @dataclass
@@ -296,3 +301,21 @@ def _ok(**body: Any) -> httpx.Response:
 def _fail(error: str, **extra: Any) -> httpx.Response:
     # The Web API says no with HTTP 200 (rate limits aside).
     return httpx.Response(200, json={"ok": False, "error": error, **extra})
+
+
+@contextlib.contextmanager
+def _bot_env() -> Iterator[tuple[Account, dict[str, Any], httpx.Client]]:
+    fake = FakeSlack()
+    with fake.client() as client:
+        yield account("slack", channel="C0GENERAL1"), {"bot_token": fake.bot_token}, client
+
+
+@contextlib.contextmanager
+def _webhook_env() -> Iterator[tuple[Account, dict[str, Any], httpx.Client]]:
+    fake = FakeSlack()
+    with fake.client() as client:
+        yield account("slack"), {"webhook_url": fake.webhook_url}, client
+
+
+# Rows of tests/providers/test_contract.py: "<provider>[:<way in>]" → env factory.
+CONTRACT = {"slack:bot": _bot_env, "slack:webhook": _webhook_env}

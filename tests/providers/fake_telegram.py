@@ -10,9 +10,11 @@ Telegram's description, 429 with ``retry_after``).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -20,7 +22,8 @@ from urllib.parse import parse_qs
 import httpx
 
 from providers._text import utf16_units
-from tests.providers.fake_discord import parse_multipart
+from socialgit.model import Account
+from tests.providers.fake_discord import account, parse_multipart
 
 _PATH = re.compile(r"^/bot(?P<token>[^/]+)/(?P<method>\w+)$")
 _MB = 1024 * 1024
@@ -254,3 +257,14 @@ def _fail(
     if parameters:
         body["parameters"] = parameters
     return httpx.Response(status, json=body)
+
+
+@contextlib.contextmanager
+def _contract_env() -> Iterator[tuple[Account, dict[str, Any], httpx.Client]]:
+    fake = FakeTelegram()
+    with fake.client() as client:
+        yield account("telegram", chat="@releasenotes"), {"bot_token": fake.token}, client
+
+
+# Rows of tests/providers/test_contract.py: "<provider>[:<way in>]" → env factory.
+CONTRACT = {"telegram": _contract_env}

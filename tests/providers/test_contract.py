@@ -5,12 +5,13 @@ or ``Unsupported`` where nothing expires) → whoami → post a 2-part thread wi
 (text only where the network takes no media) → post again with every part done (resumes,
 never reposts) → look-up (finds what went out, or says ``OutcomeUnknown``; never invents).
 
-To add a network: write a fixture that yields ``(account, credentials, client)`` — an
-``Account`` of that provider whose ``base_url`` (or credentials, for webhook networks)
-points at the fake, the credentials a person would give, and an ``httpx.Client`` on the
-fake's transport — and add one row to ``CONTRACT``. For ``AUTH = "oauth2"`` the fake's
-authorize URL must auto-approve: a GET on it redirects to ``redirect_uri`` with
-``code`` and ``state``.
+To add a network: in its fake module ``tests/providers/fake_<network>.py``, define
+``CONTRACT``: a dict from a row name to a context manager factory yielding ``(account,
+credentials, client)`` — an ``Account`` of that provider whose ``base_url`` (or credentials,
+for webhook networks) points at the fake, the credentials a person would give, and an
+``httpx.Client`` on the fake's transport. Rows are collected from every fake module, so a
+new network never edits this file. For ``AUTH = "oauth2"`` the fake's authorize URL must
+auto-approve: a GET on it redirects to ``redirect_uri`` with ``code`` and ``state``.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import importlib
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -33,19 +36,23 @@ from providers import PROVIDERS, _pending
 from providers.base import Credentials
 from socialgit.errors import OutcomeUnknown, Unsupported
 from socialgit.model import Account
-from tests.providers.fake_discord import FakeDiscord, account, thread
-from tests.providers.fake_slack import FakeSlack
-from tests.providers.fake_telegram import FakeTelegram
+from tests.providers.fake_discord import thread
 
 Env = tuple[Account, Credentials, httpx.Client]
+EnvFactory = Callable[[], AbstractContextManager[Env]]
 
-# (provider, fixture yielding its Env): one row per way in; a provider may have several.
-CONTRACT: list[tuple[str, str]] = [
-    ("discord", "discord_env"),
-    ("slack", "slack_bot_env"),
-    ("slack", "slack_webhook_env"),
-    ("telegram", "telegram_env"),
-]
+
+def _rows() -> list[tuple[str, str, EnvFactory]]:
+    """(provider, row name, env factory) from every ``fake_*.py`` beside this file."""
+    rows = []
+    for path in sorted(Path(__file__).parent.glob("fake_*.py")):
+        module = importlib.import_module(f"tests.providers.{path.stem}")
+        for row, factory in getattr(module, "CONTRACT", {}).items():
+            rows.append((row.split(":")[0], row, factory))
+    return rows
+
+
+CONTRACT = _rows()
 # Built networks whose fakes have not joined the contract yet. Remove a name when its row
 # lands (the test below fails while a name is here and a row exists, or vice versa).
 NOT_YET: set[str] = {"bluesky", "outbox", "webhook"}
@@ -53,40 +60,12 @@ NOT_YET: set[str] = {"bluesky", "outbox", "webhook"}
 REDIRECT = "http://127.0.0.1:8788/callback"
 
 
-@pytest.fixture
-def discord_env() -> Iterator[Env]:
-    fake = FakeDiscord()
-    with fake.client() as client:
-        yield account("discord", username="socialgit"), {"webhook_url": fake.url}, client
-
-
-@pytest.fixture
-def slack_bot_env() -> Iterator[Env]:
-    fake = FakeSlack()
-    with fake.client() as client:
-        yield account("slack", channel="C0GENERAL1"), {"bot_token": fake.bot_token}, client
-
-
-@pytest.fixture
-def slack_webhook_env() -> Iterator[Env]:
-    fake = FakeSlack()
-    with fake.client() as client:
-        yield account("slack"), {"webhook_url": fake.webhook_url}, client
-
-
-@pytest.fixture
-def telegram_env() -> Iterator[Env]:
-    fake = FakeTelegram()
-    with fake.client() as client:
-        yield account("telegram", chat="@releasenotes"), {"bot_token": fake.token}, client
-
-
 def _built() -> set[str]:
     return {name for name, provider in PROVIDERS.items() if provider.post is not _pending.post}
 
 
 def test_every_built_provider_is_in_the_contract() -> None:
-    covered = {provider for provider, _ in CONTRACT}
+    covered = {provider for provider, _, _ in CONTRACT}
     assert _built() - covered <= NOT_YET, "add a CONTRACT row for each built provider"
     assert not NOT_YET & covered, "a provider in CONTRACT is still listed in NOT_YET"
 
@@ -103,10 +82,15 @@ def _authorize(client: httpx.Client, url: str, state: str) -> str:
     return back.params["code"]
 
 
-@pytest.mark.parametrize(("name", "fixture"), CONTRACT, ids=[f for _, f in CONTRACT])
-def test_contract(name: str, fixture: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    env: Env = request.getfixturevalue(fixture)
-    acct, given, client = env
+@pytest.mark.parametrize(
+    ("name", "factory"), [(p, f) for p, _, f in CONTRACT], ids=[row for _, row, _ in CONTRACT]
+)
+def test_contract(name: str, factory: EnvFactory, tmp_path: Path) -> None:
+    with factory() as (acct, given, client):
+        _flow(name, acct, given, client, tmp_path)
+
+
+def _flow(name: str, acct: Account, given: Credentials, client: httpx.Client, tmp: Path) -> None:
     provider = PROVIDERS[acct.provider]
     assert acct.provider == name
 
@@ -142,7 +126,7 @@ def test_contract(name: str, fixture: str, request: pytest.FixtureRequest, tmp_p
     # 4. A two-part thread, with an image where the network takes one.
     takes_images = provider.MEDIA.max_count > 0 and "image/png" in provider.MEDIA.max_bytes
     outgoing = thread(
-        tmp_path,
+        tmp,
         "Contract: first part",
         "Contract: second part",
         image_on=0 if takes_images else None,
