@@ -5,28 +5,30 @@ does (token in the path, ``wait=true``, JSON or ``multipart/form-data`` with ``f
 ``payload_json``, the 2000/1024 limits) and answers as Discord answers (the message object,
 204 without ``wait``, 429 with ``retry_after`` and ``Retry-After``, 10015, 50035).
 
-The helpers at the bottom (multipart parsing, secret checks, a tiny PNG) are shared by the
-other fakes and tests in this folder.
+The helpers the fakes and tests of this folder share (multipart parsing, secret checks, a
+tiny PNG, ``account``, ``thread``) live in ``tests/providers/_support.py``; they are
+re-exported here, where the first fakes found them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import email.parser
-import email.policy
 import itertools
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from providers.base import Outgoing, OutgoingMedia, OutgoingPart
 from socialgit.model import Account
+from tests.providers._support import PNG as PNG
+from tests.providers._support import account as account
+from tests.providers._support import assert_secret_free as assert_secret_free
+from tests.providers._support import parse_multipart as parse_multipart
+from tests.providers._support import thread as thread
 
 _PATH = re.compile(r"^/api(?:/v\d+)?/webhooks/(?P<id>\d+)/(?P<token>[^/]+)$")
 _MIB = 1024 * 1024
@@ -193,64 +195,6 @@ def _form_error(path: str, message: str) -> httpx.Response:
     for key in reversed(path.split(".")):
         tree = {key: tree}
     return _json(400, {"code": 50035, "errors": tree, "message": "Invalid Form Body"})
-
-
-# -- shared by the fakes and tests of this folder -------------------------------------
-
-# A 1×1 transparent PNG.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
-
-
-def parse_multipart(request: httpx.Request) -> dict[str, tuple[str | None, str | None, bytes]]:
-    """A ``multipart/form-data`` body as {field: (filename, content type, bytes)}."""
-    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.content)
-    assert message.is_multipart(), "not a multipart body"
-    fields: dict[str, tuple[str | None, str | None, bytes]] = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        assert isinstance(name, str), "a multipart field without a name"
-        data = part.get_payload(decode=True)
-        assert isinstance(data, bytes)
-        mime = part.get_content_type() if part.get("content-type") else None
-        fields[name] = (part.get_filename(), mime, data)
-    return fields
-
-
-def assert_secret_free(exc: BaseException, *secrets: str) -> None:
-    """No secret in the error, its repr, or anything chained to it."""
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in seen:
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    for error in seen:
-        for text in (str(error), repr(error), repr(error.args)):
-            for secret in secrets:
-                assert secret not in text, f"a secret leaked into {type(error).__name__}"
-
-
-def account(provider: str, name: str | None = None, **settings: Any) -> Account:
-    return Account(name=name or f"team-{provider}", provider=provider, settings=settings, line=1)
-
-
-def thread(tmp: Path, *texts: str, image_on: int | None = 0, alt: str = "a dot") -> Outgoing:
-    """An outgoing delivery of ``texts`` as parts, with one PNG on part ``image_on``."""
-    image = tmp / "dot.png"
-    image.write_bytes(PNG)
-    media = (OutgoingMedia(path="media/dot.png", file=image, mime="image/png", alt=alt),)
-    return Outgoing(
-        key="sg-2024-05-01-launch-0001",
-        post="content/launch.md",
-        occurrence=datetime(2024, 5, 1, 9, 0, tzinfo=UTC),
-        parts=tuple(
-            OutgoingPart(text=text, media=media if index == image_on else ())
-            for index, text in enumerate(texts)
-        ),
-    )
 
 
 @contextlib.contextmanager

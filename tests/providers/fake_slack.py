@@ -23,7 +23,7 @@ from urllib.parse import parse_qs
 import httpx
 
 from socialgit.model import Account
-from tests.providers.fake_discord import account
+from tests.providers._support import account
 
 
 @dataclass

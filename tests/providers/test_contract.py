@@ -36,7 +36,7 @@ from providers import PROVIDERS, _pending
 from providers.base import Credentials
 from socialgit.errors import OutcomeUnknown, Unsupported
 from socialgit.model import Account
-from tests.providers.fake_discord import thread
+from tests.providers._support import thread
 
 Env = tuple[Account, Credentials, httpx.Client]
 EnvFactory = Callable[[], AbstractContextManager[Env]]

@@ -22,7 +22,7 @@ from socialgit.errors import (
     Transient,
     Unsupported,
 )
-from tests.providers.fake_discord import account, assert_secret_free, thread
+from tests.providers._support import account, assert_secret_free, thread
 from tests.providers.fake_slack import Channel, FakeSlack
 
 BOT = account("slack", "team-slack", channel="C0GENERAL1")

@@ -1,0 +1,70 @@
+"""Helpers the provider fakes and tests share: accounts, an outgoing thread, a PNG, multipart
+parsing and a check that no secret reached an error."""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from providers.base import Outgoing, OutgoingMedia, OutgoingPart
+from socialgit.model import Account
+
+# A 1×1 transparent PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def parse_multipart(request: httpx.Request) -> dict[str, tuple[str | None, str | None, bytes]]:
+    """A ``multipart/form-data`` body as {field: (filename, content type, bytes)}."""
+    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.content)
+    assert message.is_multipart(), "not a multipart body"
+    fields: dict[str, tuple[str | None, str | None, bytes]] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        assert isinstance(name, str), "a multipart field without a name"
+        data = part.get_payload(decode=True)
+        assert isinstance(data, bytes)
+        mime = part.get_content_type() if part.get("content-type") else None
+        fields[name] = (part.get_filename(), mime, data)
+    return fields
+
+
+def assert_secret_free(exc: BaseException, *secrets: str) -> None:
+    """No secret in the error, its repr, or anything chained to it."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    for error in seen:
+        for text in (str(error), repr(error), repr(error.args)):
+            for secret in secrets:
+                assert secret not in text, f"a secret leaked into {type(error).__name__}"
+
+
+def account(provider: str, name: str | None = None, **settings: Any) -> Account:
+    return Account(name=name or f"team-{provider}", provider=provider, settings=settings, line=1)
+
+
+def thread(tmp: Path, *texts: str, image_on: int | None = 0, alt: str = "a dot") -> Outgoing:
+    """An outgoing delivery of ``texts`` as parts, with one PNG on part ``image_on``."""
+    image = tmp / "dot.png"
+    image.write_bytes(PNG)
+    media = (OutgoingMedia(path="media/dot.png", file=image, mime="image/png", alt=alt),)
+    return Outgoing(
+        key="sg-2024-05-01-launch-0001",
+        post="content/launch.md",
+        occurrence=datetime(2024, 5, 1, 9, 0, tzinfo=UTC),
+        parts=tuple(
+            OutgoingPart(text=text, media=media if index == image_on else ())
+            for index, text in enumerate(texts)
+        ),
+    )
