@@ -5,6 +5,11 @@ or ``Unsupported`` where nothing expires) → whoami → post a 2-part thread wi
 (text only where the network takes no media) → post again with every part done (resumes,
 never reposts) → look-up (finds what went out, or says ``OutcomeUnknown``; never invents).
 
+The delivery's repository root (``Outgoing.root``) is the test's tmp dir. A ``document``
+provider (``THREADS``: webhook, outbox) sends the whole thread as one part. Links are public
+``https://`` URLs, except for a provider with no network (``AUTH = "none"``: the outbox),
+whose link is the file it wrote, relative to the repository root.
+
 To add a network: in its fake module ``tests/providers/fake_<network>.py``, define
 ``CONTRACT``: a dict from a row name to a context manager factory yielding ``(account,
 credentials, client)`` — an ``Account`` of that provider whose ``base_url`` (or credentials,
@@ -55,7 +60,7 @@ def _rows() -> list[tuple[str, str, EnvFactory]]:
 CONTRACT = _rows()
 # Built networks whose fakes have not joined the contract yet. Remove a name when its row
 # lands (the test below fails while a name is here and a row exists, or vice versa).
-NOT_YET: set[str] = {"bluesky", "outbox", "webhook"}
+NOT_YET: set[str] = set()
 
 REDIRECT = "http://127.0.0.1:8788/callback"
 
@@ -125,17 +130,15 @@ def _flow(name: str, acct: Account, given: Credentials, client: httpx.Client, tm
 
     # 4. A two-part thread, with an image where the network takes one.
     takes_images = provider.MEDIA.max_count > 0 and "image/png" in provider.MEDIA.max_bytes
-    outgoing = thread(
-        tmp,
-        "Contract: first part",
-        "Contract: second part",
-        image_on=0 if takes_images else None,
-    )
+    texts = ("Contract: first part", "Contract: second part")
+    image_on = 0 if takes_images else None
+    outgoing = replace(thread(tmp, *texts, image_on=image_on), root=tmp)
     seen: list[str] = []
     receipt = provider.post(client, acct, credentials, outgoing, (), seen.append)
-    assert len(receipt.parts) == 2 and receipt.parts[0] == receipt.id
+    assert len(receipt.parts) == (1 if provider.THREADS == "document" else 2)
+    assert receipt.parts[0] == receipt.id
     assert seen == list(receipt.parts)  # each part reported as it went out, in order
-    assert receipt.url is None or receipt.url.startswith("https://")
+    _check_link(provider.AUTH, receipt.url, tmp)
 
     # 5. A rerun with every part done resumes: same ids, nothing new.
     again = provider.post(client, acct, credentials, outgoing, receipt.parts, _no_part)
@@ -154,6 +157,16 @@ def _flow(name: str, acct: Account, given: Credentials, client: httpx.Client, tm
     never = replace(outgoing, key="sg-never-sent-0000")
     with contextlib.suppress(OutcomeUnknown):
         assert provider.lookup(client, acct, credentials, never) is None
+
+
+def _check_link(auth: str, url: str | None, root: Path) -> None:
+    if url is None or url.startswith("https://"):
+        return
+    # Only a provider with no network links to something other than a public page: the
+    # file it wrote, which must be inside the repository.
+    assert auth == "none", f"a link that is not https: {url}"
+    written = (root / url).resolve()
+    assert written.is_file() and written.is_relative_to(root.resolve())
 
 
 def _no_part(ident: str) -> Any:
