@@ -116,30 +116,21 @@ def post(
     on_part: OnPart,
 ) -> Receipt:
     """One POST carries the whole thread; 2xx is success, anything else is classified."""
-    import httpx  # deferred: plan and validate never need it
-
     if done:  # it went out already (a rerun after the part id was recorded)
         return Receipt(id=done[0], url=None, parts=done)
     url = _url(account, credentials)
     name = account.name  # messages name the account, never the URL: it may carry a token
-    try:
-        response = client.post(
-            url,
-            json=document(outgoing),
-            headers={"Idempotency-Key": outgoing.key, "User-Agent": "socialgit"},
-        )
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-        # Nothing reached the receiver: safe to send again later.
-        raise Transient(f"{name}: cannot connect to the webhook ({type(exc).__name__})") from exc
-    except httpx.TimeoutException as exc:
-        raise OutcomeUnknown(
-            f"{name}: the webhook took the request but did not answer in time"
-        ) from exc
-    except httpx.TransportError as exc:
-        # The request was (perhaps partly) sent and the connection broke: it may have arrived.
-        raise OutcomeUnknown(
-            f"{name}: the connection to the webhook broke ({type(exc).__name__})"
-        ) from exc
+    # A URL from the vault carries a token: registered, so httpx's request log hides it.
+    secret = (url,) if url == credentials.get("url") else ()
+    response = _http.send(
+        client,
+        "POST",
+        url,
+        op=f"{name}: the webhook",
+        secrets=secret,
+        json=document(outgoing),
+        headers={"Idempotency-Key": outgoing.key, "User-Agent": "socialgit"},
+    )
     code = response.status_code
     if 200 <= code < 300:
         receipt = _receipt(response, outgoing.key)
@@ -149,6 +140,10 @@ def post(
         raise RateLimited(
             f"{name}: the webhook asks to slow down (429)", _http.retry_after(response)
         )
+    if code == 409:
+        # The Idempotency-Key draft's answer while an earlier send with this key is still
+        # being processed: nothing to correct, ask again later (the answer is then replayed).
+        raise Transient(f"{name}: the webhook is still processing this delivery (409); will retry")
     if code >= 500:
         raise Transient(f"{name}: the webhook failed with HTTP {code}")
     raise Rejected(f"{name}: the webhook refused the delivery with HTTP {code}{_reason(response)}")
@@ -176,13 +171,14 @@ def _receipt(response: httpx.Response, key: str) -> Receipt:
 
 
 def _reason(response: httpx.Response) -> str:
-    """A short reason from the answer, if it gave one as JSON ``error`` or ``message``."""
+    """A short reason from the answer, if its JSON gave one."""
     try:
         data = response.json()
     except ValueError:
         return ""
     if isinstance(data, dict):
-        for field in ("error", "message"):
+        # ``detail`` and ``title``: RFC 9457 problem details, as Idempotency-Key errors come.
+        for field in ("error", "message", "detail", "title"):
             text = data.get(field)
             if isinstance(text, str) and text:
                 return f": {text[:200]}"

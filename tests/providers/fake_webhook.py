@@ -32,10 +32,12 @@ _DOCUMENT = {"version", "key", "account", "post", "occurrence", "text", "parts"}
 @dataclass
 class FakeWebhook:
     host: str = "https://hooks.example.test"
-    token: str = "hook-s3cr3t-5f0c2a9e81d7"  # in the path: the URL is the credential
+    # In the path: the URL is the credential, so neither it nor the requests are in the repr
+    # (which pytest prints when a test fails).
+    token: str = field(default="hook-s3cr3t-5f0c2a9e81d7", repr=False)
     queue: list[httpx.Response] = field(default_factory=list)  # served first, nothing processed
     drop_answers: int = 0  # deliveries processed whose answer is then lost (ReadTimeout)
-    requests: list[httpx.Request] = field(default_factory=list)
+    requests: list[httpx.Request] = field(default_factory=list, repr=False)
     processed: dict[str, dict[str, Any]] = field(default_factory=dict)  # key → document, once
     _answers: dict[str, tuple[bytes, dict[str, Any]]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -67,7 +69,9 @@ class FakeWebhook:
         if key in self._answers:
             first, document = self._answers[key]
             if document != body:
-                return _problem(422, "Idempotency-Key is already used", "with another body")
+                return _problem(
+                    422, "Idempotency-Key is already used", "this key came before with another body"
+                )
             return httpx.Response(
                 200, content=first, headers={"Idempotent-Replayed": "true", **_JSON}
             )
