@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,3 +69,13 @@ def thread(tmp: Path, *texts: str, image_on: int | None = 0, alt: str = "a dot")
             for index, text in enumerate(texts)
         ),
     )
+
+
+def raising(exc: type[httpx.HTTPError]) -> Callable[[httpx.Request], httpx.Response]:
+    """A transport handler that fails with ``exc``, whose message holds the URL (as httpx's
+    own messages may: a translated error must not repeat it)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc(f"failed for {request.url}", request=request)
+
+    return handler

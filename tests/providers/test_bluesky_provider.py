@@ -6,7 +6,7 @@ The real reference server is exercised in test_bluesky_pds.py.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from socialgit.errors import (
     Unsupported,
 )
 from socialgit.model import Account
+from tests.providers._support import raising
 from tests.providers.fake_bluesky import (
     ACCESS,
     BASE,
@@ -343,13 +344,6 @@ def test_other_4xx_is_a_rejection(client: httpx.Client, pds: FakePds) -> None:
     )
     with pytest.raises(Rejected, match="InvalidRequest"):
         bluesky.post(client, ACCOUNT, SESSION, outgoing("hi"), (), lambda u: None)
-
-
-def raising(exc: type[httpx.TransportError]) -> Callable[[httpx.Request], httpx.Response]:
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise exc("boom", request=request)
-
-    return handler
 
 
 def test_connect_error_is_transient_and_timeout_after_sending_is_unknown(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from socialgit.errors import (
     Transient,
     VaultError,
 )
-from tests.providers._support import account, assert_secret_free, thread
+from tests.providers._support import account, assert_secret_free, raising, thread
 from tests.providers.fake_webhook import FakeWebhook
 
 HOOK = account("webhook", "hook")
@@ -90,13 +89,6 @@ def test_an_edited_resend_under_the_same_key_is_refused_with_the_reason(
     refused = failing(fake, edited)
     assert isinstance(refused, Rejected)
     assert "HTTP 422: this key came before with another body" in str(refused)
-
-
-def raising(exc: type[httpx.HTTPError]) -> Callable[[httpx.Request], httpx.Response]:
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise exc(f"failed for {request.url}", request=request)
-
-    return handler
 
 
 @pytest.mark.parametrize(
