@@ -1,0 +1,155 @@
+"""Threads' Graph API: one way to call it, one way its errors are classified.
+
+Meta answers errors as ``{"error": {"message", "type", "code", "error_subcode",
+"fbtrace_id"}}`` (usually HTTP 400 whatever the cause), so classification goes by ``code``
+and ``error_subcode``, not by HTTP status:
+
+- 190 (and 102, an expired session): the token no longer works. Subcodes that say why and
+  mean "log in again" (458 app removed, 459 checkpoint, 460 password changed, 464
+  unconfirmed user, 467 invalidated, 492 session) are ``AuthRevoked``; 463 (expired) and no
+  subcode are ``AuthExpired``, so the runner refreshes once — ``refresh_token`` then says
+  whether that is still possible;
+- 10 and 200–299: a permission is missing: ``AuthRevoked`` (connect again to grant it);
+- 4, 17, 32, 613: throttled: ``RateLimited``;
+- 1, 2 and 5xx: Meta failed: ``Transient`` (``OutcomeUnknown`` after a send that may have
+  published);
+- anything else: ``Rejected`` with Meta's own words.
+
+Tokens travel as the ``access_token`` parameter, as Meta documents (query for GET, form
+body for POST). They are registered with the shared redaction, so httpx's log lines and
+any error text are scrubbed of them; messages name the operation, never the URL.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from providers import _http
+from socialgit.errors import (
+    AuthExpired,
+    AuthRevoked,
+    OutcomeUnknown,
+    ProviderError,
+    Rejected,
+    Transient,
+)
+from socialgit.redact import scrub
+
+if TYPE_CHECKING:
+    import httpx
+
+    from socialgit.model import Account
+
+GRAPH = "https://graph.threads.net"
+VERSION = "v1.0"
+RATE_CODES = frozenset({4, 17, 32, 613})
+AUTH_CODES = frozenset({102, 190})
+# Subcodes of 190 after which only a new sign-in helps (Graph API error handling guide).
+REVOKED_SUBCODES = frozenset({458, 459, 460, 464, 467, 492})
+SERVICE_CODES = frozenset({1, 2})
+
+
+def root(account: Account) -> str:
+    """The Graph host (``base_url`` in socialgit.yml points it at a test server)."""
+    base = account.settings.get("base_url")
+    return (base if isinstance(base, str) and base else GRAPH).rstrip("/")
+
+
+def api(account: Account, path: str) -> str:
+    return f"{root(account)}/{VERSION}/{path.lstrip('/')}"
+
+
+def call(
+    client: httpx.Client,
+    account: Account,
+    method: str,
+    url: str,
+    *,
+    token: str,
+    op: str,
+    sent: bool = False,
+    params: dict[str, str] | None = None,
+    data: dict[str, str] | None = None,
+    secrets: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """One Graph request carrying ``token``; the answer's JSON object, or a classified error.
+
+    ``sent``: the request may publish something, so no answer is ``OutcomeUnknown``."""
+    request: dict[str, Any] = {}
+    if method == "GET":
+        request["params"] = {**(params or {}), "access_token": token}
+    else:
+        request["params"] = params or {}
+        request["data"] = {**(data or {}), "access_token": token}
+    hidden = (token, *secrets)
+    response = _http.send(
+        client, method, url, op=op, secrets=hidden, idempotent=not sent, **request
+    )
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if response.is_success and isinstance(body, dict) and "error" not in body:
+        return body
+    if response.is_success and not isinstance(body, dict):
+        return _http.json_object(response, op, sent=sent)  # raises: unreadable
+    raise classify(body, response, op, account, sent=sent, hidden=hidden)
+
+
+def classify(
+    body: Any,
+    response: httpx.Response,
+    op: str,
+    account: Account,
+    *,
+    sent: bool,
+    hidden: tuple[str, ...] = (),
+) -> ProviderError:
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return _http.status_error(response, op, sent=sent)
+    code = error.get("code") if isinstance(error.get("code"), int) else None
+    sub = error.get("error_subcode") if isinstance(error.get("error_subcode"), int) else None
+    said = error.get("error_user_msg") or error.get("message") or f"HTTP {response.status_code}"
+    said = scrub(str(said), hidden)[:300]
+    connect = f"run `socialgit connect {account.name}`"
+    if code in RATE_CODES or response.status_code == 429:
+        return _http.rate_limited(response, op, _regain(response), why=said)
+    if code in AUTH_CODES:
+        if sub in REVOKED_SUBCODES:
+            return AuthRevoked(f"{op}: Threads revoked the access ({said}); {connect}")
+        return AuthExpired(f"{op}: Threads refused the access token ({said})")
+    if code == 10 or (code is not None and 200 <= code <= 299):
+        return AuthRevoked(
+            f"{op}: the app lacks a Threads permission ({said}); {connect} and grant it"
+        )
+    if code in SERVICE_CODES or response.status_code >= 500:
+        if sent:
+            return OutcomeUnknown(f"{op}: Threads failed ({said}); it may have gone out")
+        return Transient(f"{op}: Threads failed ({said}); will retry")
+    return Rejected(f"{op}: Threads refused: {said}")
+
+
+def _regain(response: httpx.Response) -> float | None:
+    """Seconds until Meta lets calls through again, from its usage headers when present
+    (``estimated_time_to_regain_access`` is in minutes); None: they do not say."""
+    waits: list[float] = []
+    for name in ("X-Business-Use-Case-Usage", "X-App-Usage"):
+        raw = response.headers.get(name)
+        if not raw:
+            continue
+        try:
+            usage = json.loads(raw)
+        except ValueError:
+            continue
+        entries = usage.values() if isinstance(usage, dict) else []
+        for entry in entries:
+            for item in entry if isinstance(entry, list) else [entry]:
+                minutes = (
+                    item.get("estimated_time_to_regain_access") if isinstance(item, dict) else None
+                )
+                if isinstance(minutes, int | float) and minutes > 0:
+                    waits.append(timedelta(minutes=minutes).total_seconds())
+    return max(waits) if waits else None
