@@ -477,7 +477,7 @@ def _oauth_error(description: str, error: str = "invalid_request") -> httpx.Resp
 
 
 def x_account(name: str = "team-x", **settings: Any) -> Account:
-    return account("x", name, client_id="sg-x-client", **settings)
+    return account("x", name, **{"client_id": "sg-x-client", **settings})
 
 
 @contextlib.contextmanager
