@@ -356,6 +356,7 @@ class FakeX:
     # -- media -----------------------------------------------------------------------------
     def _media(self, grant: Grant, request: httpx.Request) -> httpx.Response:
         path, method = request.url.path, request.method
+        item: Media | None
         if path == "/2/media/upload" and method == "POST":
             fields = _multipart(request)
             if isinstance(fields, httpx.Response):
@@ -373,10 +374,10 @@ class FakeX:
                 return _invalid("media_category", "is not a valid category for this upload")
             if not isinstance(body.get("total_bytes"), int) or not body.get("media_type"):
                 return _invalid("total_bytes", "total_bytes and media_type are required")
-            item = Media(self._media_id(), grant.user.id, body["media_category"], 0)
-            item.size = body["total_bytes"]
-            item.state = "new"
-            return self._stored(item)
+            started = Media(self._media_id(), grant.user.id, body["media_category"], 0)
+            started.size = body["total_bytes"]
+            started.state = "new"
+            return self._stored(started)
         found = re.fullmatch(r"/2/media/upload/(\d+)/(append|finalize)", path)
         if found and method == "POST":
             item = self.media.get(found[1])

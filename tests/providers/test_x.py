@@ -259,7 +259,7 @@ def test_connect_and_rotating_refresh_against_the_fake(fake: FakeX) -> None:
             "offline.access",
         }
         code = code_from(client, url, "st4te")
-        given = {"client_secret": fake.clients["sg-x-client"]}
+        given = {"client_secret": str(fake.clients["sg-x-client"])}
         stored = x.authenticate(client, ACCOUNT, code, verifier, REDIRECT, given)
         token_call = next(r for r in fake.requests if r.url.path == "/2/oauth2/token")
         assert token_call.headers["authorization"].startswith("Basic ")
