@@ -49,7 +49,7 @@ LONG = timedelta(days=60)
 MEDIA_BASE = "https://media.example.org/repo"
 _LINK = re.compile(r"(?:https?://|www\.)\S+", re.I)
 
-Fault = httpx.Response | type[Exception]
+Fault = httpx.Response | type[Exception] | None  # None: answer as usual
 
 
 @dataclass
@@ -104,6 +104,7 @@ class FakeThreads:
     authorize_params: list[dict[str, str]] = field(default_factory=list)
     faults: dict[str, list[Fault]] = field(default_factory=dict)  # route → answers first
     timeout_after: set[str] = field(default_factory=set)  # routes that act, then time out
+    sleeps: list[float] = field(default_factory=list)  # waits asked for, when tests record them
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(18000000000000001))
 
     def client(self) -> httpx.Client:
@@ -136,10 +137,10 @@ class FakeThreads:
         if handler is None:
             return _error(400, 100, "Unsupported request - method type or path not found")
         queued = self.faults.get(route)
-        if queued:
-            fault = queued.pop(0)
-            if isinstance(fault, httpx.Response):
-                return fault
+        fault = queued.pop(0) if queued else None
+        if isinstance(fault, httpx.Response):
+            return fault
+        if fault is not None:
             raise fault(f"fault injected on {route}")
         answer = handler(args, path)
         if route in self.timeout_after:
