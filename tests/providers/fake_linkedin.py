@@ -324,6 +324,7 @@ class FakeLinkedIn:
     def _check_content(self, content: Any, author: str) -> list[dict[str, Any]] | httpx.Response:
         if not isinstance(content, dict) or len(content) != 1:
             return _error(422, "FIELD_ERROR", "content must hold one kind")
+        items: Any
         if "media" in content:
             items = [content["media"]]
         elif "multiImage" in content and isinstance(content["multiImage"], dict):
@@ -340,7 +341,8 @@ class FakeLinkedIn:
                 )
             if len(item.get("altText", "")) > 4086 or set(item) - {"id", "altText"}:
                 return _error(422, "FIELD_ERROR", "invalid image item")
-        return items
+        checked: list[dict[str, Any]] = items
+        return checked
 
     def _get_post(self, segment: str, auth: Token) -> httpx.Response:
         urn = _segment(segment)
