@@ -125,7 +125,8 @@ class FakeMastodon:
             if found and method == wanted_method:
                 if not _allowed(scopes, scope):
                     return _error(403, "This action is outside the authorized scopes")
-                return handler(request, *found.groups())
+                answer: httpx.Response = handler(request, *found.groups())
+                return answer
         return _error(404, "Record not found")
 
     def _routes(self) -> list[tuple[str, str, str, Any]]:
