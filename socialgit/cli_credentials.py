@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from socialgit.model import Account, Config
 
 F = TypeVar("F", bound=Callable[..., Any])
+_NAME_SHOWN = 40  # longer "account names" are not echoed: likely a pasted secret
 
 
 def _say(text: str, err: bool = False) -> None:
@@ -66,8 +67,10 @@ def _account(config: Config, name: str) -> Account:
 
     if name not in config.accounts:
         known = ", ".join(sorted(config.accounts)) or "none"
-        why = "not an account name" if not ACCOUNT_NAME.match(name) else "not in socialgit.yml"
-        raise UsageError(f"{name!r} is {why} (accounts: {known})")
+        if not ACCOUNT_NAME.match(name) or len(name) > _NAME_SHOWN:
+            # Not echoed: what was typed here may be a token pasted in the wrong place.
+            raise UsageError(f"the ACCOUNT given is not an account name (accounts: {known})")
+        raise UsageError(f"{name!r} is not in socialgit.yml (accounts: {known})")
     return config.accounts[name]
 
 
@@ -202,12 +205,16 @@ def keygen() -> None:
 
 @vault.command()
 @click.argument("account")
+@click.argument("misplaced", nargs=-1, metavar="< FIELDS.json")
 @click.pass_context
 @_guarded
-def put(ctx: click.Context, account: str) -> None:
-    """Store ACCOUNT's credentials, given as one JSON object on stdin.
+def put(ctx: click.Context, account: str, misplaced: tuple[str, ...]) -> None:
+    """Store ACCOUNT's credentials, given as one JSON object on stdin (replacing any).
 
-    The fields per network are in SPEC §6 (e.g. {"bot_token": "…"} for telegram).
+    The fields are the network's (SPEC §6): e.g. {"bot_token": "…"} for telegram,
+    {"access_token": …, "refresh_token": …, "expires_at": ISO} for OAuth2 networks, and
+    for a rotating Slack bot token also refresh_token, expires_at, client_id and
+    client_secret. An unknown field is refused, with the fields the network takes.
 
     \b
     Example:
@@ -217,11 +224,21 @@ def put(ctx: click.Context, account: str) -> None:
     from socialgit.vault import Vault
     from socialgit.vault_fields import read_fields
 
+    if misplaced:
+        # Not echoed (click would): it is likely the secret itself, now in shell history.
+        raise UsageError(
+            "vault put takes the fields on stdin, not as arguments; rotate a secret that was "
+            "typed on the command line (shell history keeps it)"
+        )
     root, config = _setup(ctx)
     target = _account(config, account)
     fields = read_fields(target, sys.stdin.read())
     store = Vault.open(root)
-    store.put(account, fields, {**store.meta(account), "provider": target.provider})
+    meta = {**store.meta(account), "provider": target.provider}
+    meta.pop("refresh_expires_at", None)  # a new entry: an old cap no longer applies
+    if fields.get("refresh_expires_at"):
+        meta["refresh_expires_at"] = fields["refresh_expires_at"]  # for `vault list`, doctor
+    store.put(account, fields, meta)
     store.save()
     _say(f"{account}: stored {', '.join(sorted(fields))} (commit .socialgit/vault.json)")
 
@@ -283,7 +300,10 @@ def rekey(ctx: click.Context) -> None:
 def doctor(ctx: click.Context, strict: bool) -> None:
     """Check config, key, every account against its network, expiries and activity.
 
-    Exit 1 when something is broken (with --strict, also on warnings).
+    Every account needs its credentials (a webhook account may have `url:` in
+    socialgit.yml instead). Warns 14 days before an access token that cannot be refreshed
+    ends (LinkedIn, Threads: 60 days) and 30 days before a refresh token's hard cap
+    (LinkedIn: 365 days). Exit 1 when something is broken (with --strict, also on warnings).
 
     \b
     Example:

@@ -1,11 +1,16 @@
 """``socialgit doctor``: is everything in place for the next run to publish?
 
-Checks, in order: the config; the key (set, valid, decrypting every entry); each account
-against its network (``whoami``, which also proves the credentials work); expiries
-(within :data:`SOON` without a way to refresh, LinkedIn's 365-day refresh cap within
-:data:`CAP_SOON`); and the repository's last commit, because GitHub switches scheduled
-workflows off after 60 days without activity (warned from :data:`IDLE` on, while posts
-are still scheduled). Nothing is refreshed or written: doctor only reads.
+Checks, in order: the config; the key (set, valid, decrypting every entry); each account:
+its credentials are there (a webhook-style account too, unless a ``webhook`` has its
+``url:`` in socialgit.yml), their lifetimes, and a check against its network (``whoami``,
+which also proves the credentials work); and the repository's last commit, because GitHub
+switches scheduled workflows off after 60 days without activity (warned from :data:`IDLE`
+on, while posts are still scheduled). Nothing is refreshed or written: doctor only reads.
+
+Lifetimes: an access token the runner cannot renew by itself (no refresh token, as
+LinkedIn's and Threads' 60-day tokens) is a warning from :data:`SOON` before it ends and an
+error after; a refresh token's hard cap (``refresh_expires_at``, LinkedIn's 365 days) from
+:data:`CAP_SOON`. The time comes from the caller (``now``), never from the clock here.
 """
 
 from __future__ import annotations
@@ -16,16 +21,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
 from providers import PROVIDERS
-from socialgit.errors import AuthExpired, ConfigError, ProviderError, Unsupported, VaultError
+from socialgit.errors import (
+    AuthExpired,
+    ConfigError,
+    ProviderError,
+    SocialgitError,
+    Unsupported,
+    VaultError,
+)
 from socialgit.model import Account
 from socialgit.vault import KEY_ENV, Vault, parse_key, parse_time
 
-SOON = timedelta(days=7)
+if TYPE_CHECKING:
+    from providers.base import Provider
+
+# An access token without a refresh token (LinkedIn, Threads: 60 days) is warned about this
+# long before it ends; a refresh token with a hard cap (LinkedIn: 365 days), CAP_SOON.
+SOON = timedelta(days=14)
 CAP_SOON = timedelta(days=30)
 IDLE = timedelta(days=50)
 Severity = Literal["ok", "warning", "error"]
@@ -89,54 +106,141 @@ def _account(
 ) -> list[Finding]:
     name = account.name
     provider = PROVIDERS[account.provider]
+    needs = _needs(provider, account)
+    if vault is None:  # the key or the vault file is broken: reported above
+        return [Finding("error", name, "not checked: the vault cannot be read")] if needs else []
     try:
-        stored = vault.get(name) if vault is not None and key else None
+        stored = vault.get(name) if key else None
     except VaultError as exc:
         return [Finding("error", name, str(exc))]
-    needs = provider.AUTH in ("oauth2", "app_password", "token") or (
-        provider.AUTH == "none" and bool(provider.SECRETS)
-    )
     if stored is None and needs:
-        if vault is not None and name in vault.accounts():
+        if name in vault.accounts():
             return [Finding("error", name, f"cannot be checked without {KEY_ENV}")]
         return [Finding("error", name, f"no credentials: run `socialgit connect {name}`")]
-    out = _expiry(vault, name, dict(stored or {}), now) if vault is not None else []
+    credentials = dict(stored or {})
+    out = _lifetimes(provider, vault, name, credentials, now) if stored else []
     try:
-        who = provider.whoami(client_for(account), account, dict(stored or {}))
+        who = provider.whoami(client_for(account), account, credentials)
     except Unsupported as exc:
         return [*out, Finding("warning", name, f"cannot be checked: {exc}")]
     except AuthExpired:
-        return [*out, Finding("warning", name, "access token expired; the runner refreshes it")]
+        if _refreshable(provider, credentials, _cap(vault, name, credentials), now):
+            expiry = _expiry(provider, vault, name, credentials)
+            if expiry is not None and expiry <= now:
+                why = "the access token has expired; the runner refreshes it before publishing"
+                return [*out, Finding("ok", name, f"not checked now: {why}")]
+            why = (
+                "the network refuses the access token before its time (revoked?); the runner "
+                f"will try a refresh, and if that fails, run `socialgit connect {name}`"
+            )
+            return [*out, Finding("warning", name, why)]
+        if any(f.severity == "error" for f in out):
+            return out  # the expiry above already says what to do
+        why = f"the network refuses the access token as expired: run `socialgit connect {name}`"
+        return [*out, Finding("error", name, why)]
     except ProviderError as exc:
         return [*out, Finding("error", name, str(exc))]
     label = who.get("handle") or who.get("name") or who.get("id") or "?"
     return [*out, Finding("ok", name, f"{account.provider}: signed in as {label}")]
 
 
-def _expiry(vault: Vault, name: str, stored: dict[str, object], now: datetime) -> list[Finding]:
+def _needs(provider: Provider, account: Account) -> bool:
+    """Whether the account cannot work without a vault entry. A webhook whose URL is no
+    secret may sit in socialgit.yml instead (``url:``, SPEC §7)."""
+    if not provider.SECRETS:
+        return False
+    if provider.AUTH == "webhook":
+        return not any(account.settings.get(field) for field in provider.SECRETS)
+    return True
+
+
+def _lifetimes(
+    provider: Provider, vault: Vault, name: str, stored: dict[str, Any], now: datetime
+) -> list[Finding]:
+    """The refresh token's hard cap, then the access token's lifetime."""
     out = []
-    expiry = vault.expiry(name)
-    refreshable = bool(stored.get("refresh_token"))
-    if expiry is not None and expiry <= now + SOON and not refreshable:
-        when = "expired" if expiry <= now else f"expires {expiry:%Y-%m-%d %H:%M}Z"
-        severity: Severity = "error" if expiry <= now else "warning"
-        out.append(
-            Finding(severity, name, f"{when} and cannot be refreshed: `socialgit connect {name}`")
+    cap = _cap(vault, name, stored)
+    if cap is not None and cap <= now:
+        why = f"the refresh token expired on {_day(cap)} (a limit the network sets)"
+        out.append(Finding("error", name, f"{why}: run `socialgit connect {name}`"))
+    elif cap is not None and cap <= now + CAP_SOON:
+        why = (
+            f"the refresh token expires on {_day(cap)}, {_until(cap, now)} (a limit the "
+            "network sets; refreshing does not extend it)"
         )
-    try:
-        cap = parse_time(vault.meta(name).get("refresh_expires_at"))
-    except ValueError:
-        cap = None
-    if cap is not None and cap <= now + CAP_SOON:
+        out.append(Finding("warning", name, f"{why}: run `socialgit connect {name}` before then"))
+    expiry = _expiry(provider, vault, name, stored)
+    if expiry is None:
+        return out
+    if _refreshable(provider, stored, cap, now):
+        if expiry > now:
+            lasting = f"the access token expires {_at(expiry)}; the runner refreshes it"
+            out.append(Finding("ok", name, lasting))
+    elif expiry <= now:
+        why = f"the access token expired on {_at(expiry)} and cannot be refreshed"
+        out.append(Finding("error", name, f"{why}: run `socialgit connect {name}`"))
+    elif expiry <= now + SOON:
+        why = f"the access token expires on {_at(expiry)}, {_until(expiry, now)}, and has no "
         out.append(
             Finding(
-                "error" if cap <= now else "warning",
+                "warning",
                 name,
-                f"the refresh token ends {cap:%Y-%m-%d} (a hard cap of the network): run "
-                f"`socialgit connect {name}` before then",
+                f"{why}refresh token: before then run `socialgit refresh {name}` (where the "
+                f"network extends a token, as Threads does) or `socialgit connect {name}`",
             )
         )
+    else:
+        out.append(Finding("ok", name, f"the access token expires {_at(expiry)}"))
     return out
+
+
+def _expiry(provider: Provider, vault: Vault, name: str, stored: dict[str, Any]) -> datetime | None:
+    """The provider's reading of the credentials; else the expiry stored beside them."""
+    try:
+        found = provider.expires_at(stored)
+    except (ValueError, SocialgitError):
+        found = None
+    return found if found is not None else vault.expiry(name)
+
+
+def _cap(vault: Vault, name: str, stored: dict[str, Any]) -> datetime | None:
+    """When the refresh token itself ends (LinkedIn: 365 days from the first sign-in):
+    the decrypted entry's ``refresh_expires_at``, else the copy in its clear metadata."""
+    for value in (stored.get("refresh_expires_at"), vault.meta(name).get("refresh_expires_at")):
+        try:
+            found = parse_time(value)
+        except ValueError:
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def _refreshable(
+    provider: Provider, stored: dict[str, Any], cap: datetime | None, now: datetime
+) -> bool:
+    """Whether the runner can renew the access token without a person: with a live refresh
+    token, or by logging in again with a stored app password (Bluesky)."""
+    if provider.AUTH == "app_password" and stored.get("password"):
+        return True
+    return bool(stored.get("refresh_token")) and (cap is None or cap > now)
+
+
+def _day(when: datetime) -> str:
+    return f"{when.astimezone(UTC):%Y-%m-%d}"
+
+
+def _at(when: datetime) -> str:
+    return f"{when.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _until(when: datetime, now: datetime) -> str:
+    left = when - now
+    if left >= timedelta(days=2):
+        return f"in {left.days} days"
+    if left >= timedelta(hours=2):
+        return f"in {left // timedelta(hours=1)} hours"
+    return f"in {max(1, left // timedelta(minutes=1))} minutes"
 
 
 def _activity(root: Path, now: datetime, scheduled: bool) -> list[Finding]:

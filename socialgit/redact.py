@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -27,11 +28,33 @@ MASK = "***"
 MIN_LENGTH = 6
 _REGISTERED: set[str] = set()
 _ANNOUNCED: set[str] = set()
-# Fields of a credentials entry that are not secret (masking a time would hide it from
-# `vault list`, which prints it on purpose).
-NOT_SECRET = frozenset({"expires_at", "token_type", "scope", "expires_in"})
-# URL paths whose segments are credentials: the segment after each marker, and the rest.
-_TOKEN_PATHS = ("/bot", "/api/webhooks/", "/services/")
+# Fields of a credentials entry that are not secret: times (masking one would hide it from
+# `vault list` and doctor, which print them on purpose), and public identifiers that links
+# and ids in the run's log are made of (an OAuth client id is no secret, RFC 6749 §2.2;
+# Discord's guild and channel ids, Bluesky's DID and PDS URL are in every post's link).
+NOT_SECRET = frozenset(
+    {
+        "expires_at",
+        "refresh_expires_at",
+        "expires_in",
+        "token_type",
+        "scope",
+        "client_id",
+        "guild_id",
+        "channel_id",
+        "did",
+        "pds",
+    }
+)
+# URL paths that carry a credential, as the networks build them: the whole ``secret`` group
+# and the ``token`` (the credential as a person pastes it) are registered; the ids and the
+# method names around them are not, so the log keeps its words.
+_TOKEN_PATHS = (
+    re.compile(r"/bot(?P<token>\d+:(?P<secret>[^/]+))"),  # Telegram: /bot<id>:<secret>/getMe
+    re.compile(r"/webhooks/(?P<token>\d+/(?P<secret>[^/]+))"),  # Discord: /api[/v10]/webhooks/
+    re.compile(r"/services/(?P<token>[^/]+/[^/]+/(?P<secret>[^/]+))"),  # Slack: T…/B…/<secret>
+    re.compile(r"/triggers/(?P<token>[^/]+/[^/]+/(?P<secret>[^/]+))"),  # Slack workflows
+)
 
 
 def register(*values: object) -> None:
@@ -69,9 +92,8 @@ def scrub(text: str, extra: Iterable[str] = ()) -> str:
 
 
 def _url_tokens(value: str) -> list[str]:
-    """Path segments of a URL that are credentials: Telegram's ``/bot<token>/``, Discord's
-    ``/api/webhooks/<id>/<token>``, Slack's ``/services/T…/B…/<token>``; and any userinfo
-    or query value of the URL."""
+    """Parts of a URL that are credentials: a token in its path (:data:`_TOKEN_PATHS`), its
+    userinfo password, and every query value."""
     if "://" not in value:
         return []
     try:
@@ -82,17 +104,9 @@ def _url_tokens(value: str) -> list[str]:
     if parts.password:
         found.append(parts.password)
     path = unquote(parts.path)
-    for marker in _TOKEN_PATHS:
-        at = path.find(marker)
-        if at < 0:
-            continue
-        rest = path[at + len(marker) :]
-        found.append(rest)
-        found.extend(seg for seg in rest.split("/") if seg)
-        if marker == "/bot":
-            token = rest.split("/")[0]
-            found.append(token)
-            found.extend(token.split(":")[1:])  # the secret half of <id>:<secret>
+    for pattern in _TOKEN_PATHS:
+        for match in pattern.finditer(path):
+            found.extend((match["token"], match["secret"]))
     if parts.query:
         found.extend(v for _, _, v in (p.partition("=") for p in parts.query.split("&")) if v)
     return found

@@ -49,7 +49,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from socialgit.errors import VaultError
-from socialgit.redact import Sealed, seal
+from socialgit.redact import Sealed, register, seal
 
 VAULT_FILE = ".socialgit/vault.json"
 FORMAT = "socialgit-vault"
@@ -321,6 +321,9 @@ class Vault:
                 f"{account}: {KEY_ENV} is not set; it is needed to read or write this "
                 "account's credentials (make one with `socialgit vault keygen`)"
             )
+        # Masked when first used, not when the vault opens: `vault list --format json`
+        # reads no secret and keeps its stdout free of `::add-mask::` lines.
+        register(base64.b64encode(self._key).decode("ascii"))
         return self._key
 
 

@@ -175,3 +175,93 @@ def test_put_needs_key(site: Repo) -> None:
         "-C", str(site.root), "vault", "put", "team-chat", stdin='{"bot_token": "1:secret-value"}'
     )
     assert result.code == 2 and "team-chat: SOCIALGIT_KEY is not set" in result.err
+
+
+SLACK = """\
+  team-slack:
+    provider: slack
+    channel: C0123456789
+"""
+
+
+def test_put_takes_what_a_provider_refresh_uses(site: Repo, key: str) -> None:
+    """Slack's token rotation: the fields its refresh reads and writes are taken; anything
+    else is refused with the fields the network takes, and a typo gets a suggestion."""
+    (site.root / "socialgit.yml").write_text(
+        (site.root / "socialgit.yml").read_text() + SLACK, encoding="utf-8"
+    )
+    rotating = {
+        "bot_token": "xoxe.xoxb-1-rotating-bot-token",
+        "refresh_token": "xoxe-1-refresh-token-value",
+        "expires_at": "2031-03-01T12:00:00+01:00",
+        "client_id": "1234.5678",
+        "client_secret": "slack-client-secret-value",
+    }
+    put = cli("-C", str(site.root), "vault", "put", "team-slack", stdin=json.dumps(rotating))
+    assert put.code == 0, put
+    vault = Vault.open(site.root)
+    assert vault.get("team-slack") == {**rotating, "expires_at": "2031-03-01T11:00:00Z"}
+    assert vault.expiry("team-slack") is not None  # in clear: the runner plans the refresh
+    typo = {**rotating, "refresh_tokn": rotating.pop("refresh_token")}
+    refused = cli("-C", str(site.root), "vault", "put", "team-slack", stdin=json.dumps(typo))
+    assert refused.code == 2
+    assert "unknown field 'refresh_tokn' for slack (did you mean 'refresh_token'?)" in refused.err
+    assert "it takes webhook_url, bot_token, refresh_token, expires_at, client_id" in refused.err
+    assert "secret-value" not in refused.out + refused.err
+    # Telegram's refresh uses nothing but the bot token: rotation fields are refused there.
+    telegram = cli(
+        "-C",
+        str(site.root),
+        "vault",
+        "put",
+        "team-chat",
+        stdin='{"bot_token": "1:bot-secret-value", "refresh_token": "rt-secret-value"}',
+    )
+    assert telegram.code == 2 and "unknown field 'refresh_token' for telegram" in telegram.err
+
+
+def test_oauth2_put_takes_a_token_answer(site: Repo, key: str) -> None:
+    answer = {
+        "access_token": "at-secret-value-1",
+        "refresh_token": "rt-secret-value-1",
+        "expires_at": "2031-03-01T12:00:00Z",
+        "refresh_expires_at": "2032-01-01T00:00:00.123456+00:00",
+        "token_type": "Bearer",
+        "scope": "read write",
+        "client_secret": "cs-secret-value-1",
+    }
+    put = cli("-C", str(site.root), "vault", "put", "acme", stdin=json.dumps(answer))
+    assert put.code == 0, put
+    assert Vault.open(site.root).get("acme")["refresh_expires_at"] == "2032-01-01T00:00:00Z"  # type: ignore[index]
+    bad = cli(
+        "-C",
+        str(site.root),
+        "vault",
+        "put",
+        "acme",
+        stdin=json.dumps({**answer, "refresh_expires_at": "next year"}),
+    )
+    assert bad.code == 2 and "refresh_expires_at must be an ISO 8601 time" in bad.err
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        # The JSON typed as an argument: click would echo it back.
+        (("team-chat", '{"bot_token": "1:bot-secret-value"}'), "", "not as arguments"),
+        # A token where the account name goes.
+        (("1:bot-secret-value",), "{}", "the ACCOUNT given is not an account name"),
+        (("xoxb-1234-5678-bot-secret-value-abcdefghijkl",), "{}", "not an account name"),
+        # A token given as a field's name.
+        (("team-chat",), '{"AAHbotSecretValueAsKey": "x"}', "its name is not shown"),
+        (("outbox-less",), "{}", "'outbox-less' is not in socialgit.yml"),
+        (("local",), '{"url": "https://x.test/secret-value"}', "takes no credentials"),
+    ],
+)
+def test_put_refusals_never_echo_a_secret(
+    site: Repo, key: str, args: tuple[str, ...], stdin: str, message: str
+) -> None:
+    result = cli("-C", str(site.root), "vault", "put", *args, stdin=stdin)
+    assert result.code == 2 and message in result.err, result
+    assert "ecret-value" not in result.out + result.err
+    assert "SecretValue" not in result.out + result.err
