@@ -82,9 +82,15 @@ def _put(
     if host == httpx.URL(api.root(account)).host or host.endswith("linkedin.com"):
         headers["Authorization"] = f"Bearer {token}"
     response = _http.send(
-        client, "PUT", url, op=op, secrets=(token, url), idempotent=True,
-        content=data, headers=headers,
-    )  # fmt: skip
+        client,
+        "PUT",
+        url,
+        op=op,
+        secrets=(token, url),
+        idempotent=True,
+        content=data,
+        headers=headers,
+    )
     if not response.is_success:
         raise api.error(response, op, account, sent=False)
 
@@ -95,9 +101,14 @@ def _wait_available(
     op = "LinkedIn images get"
     for wait in (*_WAITS, None):
         answer = api.call(
-            client, account, credentials, "GET", f"/rest/images/{api.encoded(image)}",
-            op=op, sent=False,
-        )  # fmt: skip
+            client,
+            account,
+            credentials,
+            "GET",
+            f"/rest/images/{api.encoded(image)}",
+            op=op,
+            sent=False,
+        )
         status = api.body(answer).get("status")
         if status in (None, "AVAILABLE"):
             return

@@ -193,9 +193,12 @@ def _when(value: object) -> datetime | None:
 def _userinfo(client: httpx.Client, account: Account, credentials: Credentials) -> dict[str, str]:
     # OpenID Connect userinfo (scopes openid profile): ``sub`` is the member's person id.
     found = oauth.bearer_get(
-        client, f"{api.root(account)}/v2/userinfo", credentials, account=account.name,
+        client,
+        f"{api.root(account)}/v2/userinfo",
+        credentials,
+        account=account.name,
         op="LinkedIn userinfo",
-    )  # fmt: skip
+    )
     sub = found.get("sub")
     if not isinstance(sub, str) or not sub:
         raise AuthRevoked(
@@ -215,10 +218,15 @@ def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> 
     number = organization.rsplit(":", 1)[1]
     found = api.body(
         api.call(
-            client, account, credentials, "GET", f"/rest/organizations/{number}",
-            op="LinkedIn organizations get", sent=False,
+            client,
+            account,
+            credentials,
+            "GET",
+            f"/rest/organizations/{number}",
+            op="LinkedIn organizations get",
+            sent=False,
         )
-    )  # fmt: skip
+    )
     who = {"id": organization}
     for key, field in (("name", "localizedName"), ("handle", "vanityName")):
         if isinstance(found.get(field), str) and found[field]:
@@ -292,9 +300,15 @@ def _create(
     commentary = escape(part.text)
     op = "LinkedIn posts create"
     response = api.request(
-        client, account, credentials, "POST", "/rest/posts", op=op, sent=True,
+        client,
+        account,
+        credentials,
+        "POST",
+        "/rest/posts",
+        op=op,
+        sent=True,
         json=_body(author, commentary, post_content(images) if images else None),
-    )  # fmt: skip
+    )
     if not response.is_success:
         named = api.duplicate_of(response)
         if named is None:
@@ -324,9 +338,14 @@ def _duplicate(
             f"{author}; change the text, or set the status to published if it is this post"
         )
     response = api.request(
-        client, account, credentials, "GET", f"/rest/posts/{api.encoded(named)}",
-        op="LinkedIn posts get", sent=False,
-    )  # fmt: skip
+        client,
+        account,
+        credentials,
+        "GET",
+        f"/rest/posts/{api.encoded(named)}",
+        op="LinkedIn posts get",
+        sent=False,
+    )
     if response.status_code == 404:
         raise Duplicate(
             f"{outgoing.post}: LinkedIn refuses this text as a duplicate of {named}, which does "
@@ -370,9 +389,15 @@ def _comment(
         body["content"] = [{"entity": {"image": image}}]
     op = "LinkedIn comments create"
     response = api.call(
-        client, account, credentials, "POST",
-        f"/rest/socialActions/{api.encoded(root)}/comments", op=op, sent=True, json=body,
-    )  # fmt: skip
+        client,
+        account,
+        credentials,
+        "POST",
+        f"/rest/socialActions/{api.encoded(root)}/comments",
+        op=op,
+        sent=True,
+        json=body,
+    )
     found = api.body(response)
     urn = (
         found.get("$URN")
@@ -399,11 +424,15 @@ def lookup(
     count, pages = 50, 4
     for page in range(pages):
         response = api.request(
-            client, account, credentials, "GET",
+            client,
+            account,
+            credentials,
+            "GET",
             f"/rest/posts?q=author&author={api.encoded(author)}&count={count}"
             f"&start={page * count}&sortBy=CREATED",
-            op=op, sent=False,
-        )  # fmt: skip
+            op=op,
+            sent=False,
+        )
         if response.status_code == 403:
             raise OutcomeUnknown(
                 f"LinkedIn does not let this app read {author}'s posts (members' posts need "

@@ -272,18 +272,23 @@ class FakeLinkedIn:
         if isinstance(body, httpx.Response):
             return body
         wanted = {
-            "author", "commentary", "visibility", "distribution", "lifecycleState",
+            "author",
+            "commentary",
+            "visibility",
+            "distribution",
+            "lifecycleState",
             "isReshareDisabledByAuthor",
-        }  # fmt: skip
+        }
         if not wanted <= set(body) or not set(body) <= wanted | {"content"}:
             return _error(422, "FIELD_ERROR", f"unexpected fields {sorted(set(body) ^ wanted)}")
         refused = self._may_write(body["author"], auth)
         if refused is not None:
             return refused
         distribution = {
-            "feedDistribution": "MAIN_FEED", "targetEntities": [],
+            "feedDistribution": "MAIN_FEED",
+            "targetEntities": [],
             "thirdPartyDistributionChannels": [],
-        }  # fmt: skip
+        }
         if (
             body["visibility"] != "PUBLIC"
             or body["lifecycleState"] != "PUBLISHED"
@@ -306,19 +311,29 @@ class FakeLinkedIn:
                         f"BadRequestResponseException: Content is a duplicate of {earlier['id']}",
                         "errorDetails": {
                             "inputErrors": [
-                                {"description": "Duplicate post is detected", "input": {},
-                                 "code": "DUPLICATE_POST"}
+                                {
+                                    "description": "Duplicate post is detected",
+                                    "input": {},
+                                    "code": "DUPLICATE_POST",
+                                }
                             ]
                         },
                         "status": 422,
                     },
-                )  # fmt: skip
+                )
         urn = f"urn:li:share:{next(self._ids)}"
         rendered, hashtags = render(body["commentary"])
         self.posts.append(
-            {**body, "id": urn, "createdAt": self.ms(), "publishedAt": self.ms(),
-             "rendered": rendered, "hashtags": hashtags, "images": media}
-        )  # fmt: skip
+            {
+                **body,
+                "id": urn,
+                "createdAt": self.ms(),
+                "publishedAt": self.ms(),
+                "rendered": rendered,
+                "hashtags": hashtags,
+                "images": media,
+            }
+        )
         return httpx.Response(201, headers={"x-restli-id": urn})
 
     def _check_content(self, content: Any, author: str) -> list[dict[str, Any]] | httpx.Response:
