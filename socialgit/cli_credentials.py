@@ -234,6 +234,7 @@ def put(ctx: click.Context, account: str, misplaced: tuple[str, ...]) -> None:
     target = _account(config, account)
     fields = read_fields(target, sys.stdin.read())
     store = Vault.open(root)
+    store.require_key(account)  # never one entry under a stray key beside the others
     meta = {**store.meta(account), "provider": target.provider}
     meta.pop("refresh_expires_at", None)  # a new entry: an old cap no longer applies
     if fields.get("refresh_expires_at"):

@@ -112,7 +112,7 @@ def _account(
     try:
         stored = vault.get(name) if key else None
     except VaultError as exc:
-        return [Finding("error", name, str(exc))]
+        return [Finding("error", name, _own(name, exc))]
     if stored is None and needs:
         if name in vault.accounts():
             return [Finding("error", name, f"cannot be checked without {KEY_ENV}")]
@@ -122,7 +122,7 @@ def _account(
     try:
         who = provider.whoami(client_for(account), account, credentials)
     except Unsupported as exc:
-        return [*out, Finding("warning", name, f"cannot be checked: {exc}")]
+        return [*out, Finding("warning", name, f"cannot be checked: {_own(name, exc)}")]
     except AuthExpired:
         if _refreshable(provider, credentials, _cap(vault, name, credentials), now):
             expiry = _expiry(provider, vault, name, credentials)
@@ -139,9 +139,14 @@ def _account(
         why = f"the network refuses the access token as expired: run `socialgit connect {name}`"
         return [*out, Finding("error", name, why)]
     except ProviderError as exc:
-        return [*out, Finding("error", name, str(exc))]
+        return [*out, Finding("error", name, _own(name, exc))]
     label = who.get("handle") or who.get("name") or who.get("id") or "?"
     return [*out, Finding("ok", name, f"{account.provider}: signed in as {label}")]
+
+
+def _own(name: str, exc: Exception) -> str:
+    """The error's message under the account's name, without saying the name twice."""
+    return str(exc).removeprefix(f"{name}: ")
 
 
 def _needs(provider: Provider, account: Account) -> bool:

@@ -149,8 +149,17 @@ class Vault:
         return self._key is not None
 
     def require_key(self, account: str) -> None:
-        """Fail now, naming ``account``, when no key is set (before a person logs in)."""
-        self._need_key(account)
+        """Fail now, naming ``account``, when no key is set or it is not the key the other
+        entries use (before a person logs in, or an entry is written under a stray key)."""
+        mine = key_id(self._need_key(account))
+        for name, entry in sorted(self._entries().items()):
+            kid = entry.get("kid") if isinstance(entry, dict) else None
+            if isinstance(kid, str) and kid != mine:
+                raise VaultError(
+                    f"{account}: {KEY_ENV} is not the key of this vault ({name}'s entry has key "
+                    f"id {kid}, the given key {mine}); set the vault's key, or re-encrypt "
+                    "everything with `socialgit vault rekey`"
+                )
 
     # -- reading --------------------------------------------------------------------------
     def accounts(self) -> list[str]:

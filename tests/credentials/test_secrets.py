@@ -137,3 +137,74 @@ def test_url_tokens_are_masked(
     record = logging.LogRecord("httpx", logging.INFO, "", 0, "HTTP Request: POST %s", (url,), None)
     redact.RedactFilter().filter(record)
     assert token not in record.getMessage()
+
+
+def test_vault_and_doctor_refusals_keep_secrets_hidden(
+    site: Repo, key: str, server: OAuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every way `vault` and `doctor` fail, in and out of GitHub Actions, with secrets set."""
+    first = connected(site, server)
+    root = str(site.root)
+    bot = "123456789:AAHsecretBotTokenValue"
+    hook = "https://discord.com/api/webhooks/4242/discordSecretHookToken"
+    with (site.root / "socialgit.yml").open("a", encoding="utf-8") as config:
+        config.write("  team-discord:\n    provider: discord\n  hook:\n    provider: webhook\n")
+    assert (
+        cli("-C", root, "vault", "put", "team-chat", stdin=json.dumps({"bot_token": bot})).code == 0
+    )
+    runs: list[Outcome] = []
+    for actions in ("", "true"):
+        monkeypatch.setenv("GITHUB_ACTIONS", actions)
+        redact.forget_all()
+        runs += [
+            cli("-C", root, "vault", "put", "team-discord", json.dumps({"webhook_url": hook})),
+            cli("-C", root, "vault", "put", bot, stdin="{}"),
+            cli("-C", root, "vault", "put", "team-chat", stdin=json.dumps({bot: bot})),
+            cli("-C", root, "vault", "put", "team-chat", stdin='{"bot_token": ' + bot[:9] + "}"),
+            cli("-C", root, "vault", "put", "team-chat", stdin='{"bot_token": "' + bot),
+            cli("-C", root, "vault", "put", "hook", stdin=json.dumps({"url": hook, "u": hook})),
+            cli(
+                "-C",
+                root,
+                "vault",
+                "put",
+                "acme",
+                stdin=json.dumps({**first, "expires_at": first["access_token"]}),
+            ),
+            cli("-C", root, "doctor"),  # acme's token is short-lived; team-discord unset
+        ]
+        monkeypatch.setenv("SOCIALGIT_NEW_KEY", "x" + key)
+        runs.append(cli("-C", root, "vault", "rekey"))
+        with monkeypatch.context() as wrong:
+            wrong.setenv("SOCIALGIT_KEY", new_key())
+            runs.append(
+                cli("-C", root, "vault", "put", "hook", stdin=json.dumps({"url": hook}))
+            )  # a stray key: refused before anything is written
+            runs.append(cli("-C", root, "doctor"))
+            wrong.setenv("SOCIALGIT_NEW_KEY", new_key())
+            runs.append(cli("-C", root, "vault", "rekey"))
+    # An entry edited by hand, and a vault file that is not JSON.
+    path = site.root / VAULT_FILE
+    good = path.read_text()
+    data = json.loads(good)
+    data["accounts"]["team-chat"]["meta"]["provider"] = "slack"
+    path.write_text(json.dumps(data))
+    runs += [cli("-C", root, "doctor"), cli("-C", root, "vault", "list")]
+    path.write_text(good[:-20] + bot)
+    runs += [cli("-C", root, "doctor"), cli("-C", root, "vault", "put", "hook", stdin="{}")]
+    path.write_text(good)
+    assert sum(r.code == 2 for r in runs) >= 12 and any(r.code == 1 for r in runs)
+    secrets = [
+        key,
+        "x" + key,
+        CLIENT_SECRET,
+        bot,
+        bot.split(":")[1],
+        hook,
+        "discordSecretHookToken",
+        first["access_token"],
+        first["refresh_token"],
+    ]
+    for run in runs:
+        assert not _leaks(run.out + run.err, secrets), run
+    assert "hook" not in Vault.open(site.root).accounts()  # every put above was refused

@@ -265,3 +265,16 @@ def test_put_refusals_never_echo_a_secret(
     assert result.code == 2 and message in result.err, result
     assert "ecret-value" not in result.out + result.err
     assert "SecretValue" not in result.out + result.err
+
+
+def test_a_stray_key_writes_nothing(site: Repo, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    stored(site.root, key)
+    before = (site.root / VAULT_FILE).read_bytes()
+    monkeypatch.setenv("SOCIALGIT_KEY", new_key())
+    with pytest.raises(VaultError, match="team-chat: SOCIALGIT_KEY is not the key of this vault"):
+        Vault.open(site.root).require_key("team-chat")  # what `connect` asks first
+    put = cli(
+        "-C", str(site.root), "vault", "put", "team-chat", stdin='{"bot_token": "1:bot-token-x"}'
+    )
+    assert put.code == 2 and "acme's entry has key id" in put.err
+    assert (site.root / VAULT_FILE).read_bytes() == before
