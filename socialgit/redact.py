@@ -1,7 +1,8 @@
 """Keep loaded secrets out of everything a person or a log can read.
 
-Every secret the process holds in clear (a decrypted vault entry, a token just received)
-is registered here. From then on:
+Every secret the process holds in clear (a decrypted vault entry, a token just received,
+``SOCIALGIT_KEY`` when the vault first uses it) is registered here, with the tokens inside
+webhook URLs (Telegram, Discord, Slack). From then on:
 
 - :func:`scrub` replaces each registered value in a text with ``***``; the CLI scrubs
   what it prints, and :class:`RedactFilter` scrubs log records;
@@ -20,6 +21,7 @@ import logging
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -28,6 +30,7 @@ MASK = "***"
 MIN_LENGTH = 6
 _REGISTERED: set[str] = set()
 _ANNOUNCED: set[str] = set()
+_LOCK = threading.Lock()
 # Fields of a credentials entry that are not secret: times (masking one would hide it from
 # `vault list` and doctor, which print them on purpose), and public identifiers that links
 # and ids in the run's log are made of (an OAuth client id is no secret, RFC 6749 §2.2;
@@ -113,13 +116,16 @@ def _url_tokens(value: str) -> list[str]:
 
 
 def _announce(value: str) -> None:
-    if os.environ.get("GITHUB_ACTIONS") != "true" or value in _ANNOUNCED:
+    if os.environ.get("GITHUB_ACTIONS") != "true":
         return
-    _ANNOUNCED.add(value)
-    for line in value.splitlines():
-        if line.strip():
-            sys.stdout.write(f"::add-mask::{line}\n")
-    sys.stdout.flush()
+    with _LOCK:  # delivery threads register too: one announcement per value, whole lines
+        if value in _ANNOUNCED:
+            return
+        _ANNOUNCED.add(value)
+        for line in value.splitlines():
+            if line.strip():
+                sys.stdout.write(f"::add-mask::{line}\n")
+        sys.stdout.flush()
 
 
 class RedactFilter(logging.Filter):

@@ -159,3 +159,24 @@ def test_machine_readable_output_stays_clean_in_actions(
     lines = _run(site, "true", "vault", "list", "--format", "json")
     rows = json.loads("\n".join(lines))  # nothing decrypted: no mask line in the JSON
     assert {row["account"] for row in rows} >= {"acme", "team-chat", "team-discord"}
+
+
+def test_threads_announce_a_value_once(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    start = threading.Barrier(8)
+
+    def load() -> None:
+        start.wait()
+        for _ in range(200):
+            redact.register({"access_token": "at-shared-by-threads", "scope": "read write"})
+
+    threads = [threading.Thread(target=load) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert _masked(capsys.readouterr().out.splitlines()) == ["at-shared-by-threads"]
