@@ -1,34 +1,36 @@
 """Where the runner gets credentials: the one seam between publishing and the vault.
 
-By default each account's entry is read from the vault (``.socialgit/vault.json``, key in
+Each account's entry is read from the vault (``.socialgit/vault.json``, key in
 ``SOCIALGIT_KEY``) when a delivery needs it; an account without an entry gets ``{}`` (an
-``outbox``, a ``webhook`` whose ``url:`` is in socialgit.yml). Credentials are refreshed
-(``socialgit.credentials``, saved to disk before use) in two places:
+``outbox``, a ``webhook`` whose ``url:`` is in socialgit.yml). Credentials are refreshed in
+two places, each time under a lease on the remote and pushed in a commit of the vault alone
+before the new access token is used (socialgit.runner.tokens):
 
 - after the claim push, the accounts about to be used whose credentials expire within
   :data:`SOON` (``Hooks.after_claim``);
-- when a provider answers ``AuthExpired``: once, then the call is retried once
-  (``Hooks.refresh``, called by ``socialgit.runner.deliver``).
+- when a provider answers ``AuthExpired`` (to a post or to the look-up of a delivery in
+  doubt): once, then the call is retried once (``Hooks.refresh``, called by
+  ``socialgit.runner.deliver``).
 
-A vault this run changed is committed with the results (``Hooks.results_files``). The
-credentials work can take over fully by defining ``runner_hooks(root: Path) ->
-socialgit.runner.Hooks`` in socialgit/credentials.py.
+Before the run looks at anything (``Hooks.bind``), a refreshed vault that an interrupted run
+saved but never pushed is put on the remote. Only a refresh whose push failed goes with the
+results commit (``Hooks.results_files``). The credentials work can take over fully by
+defining ``runner_hooks(root: Path) -> socialgit.runner.Hooks`` in socialgit/credentials.py.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from socialgit.errors import SocialgitError
 from socialgit.model import Account
+from socialgit.runner.git import Repo
 from socialgit.runner.run import Hooks
+from socialgit.runner.tokens import Tokens
 from socialgit.runner.work import Work
-from socialgit.vault import VAULT_FILE, write_atomic
+from socialgit.vault import Vault
 
 SOON = timedelta(minutes=10)  # refreshed before delivering when expiring within this
 
@@ -41,103 +43,64 @@ def hooks(root: Path) -> Hooks:
         found = make(root)
         if isinstance(found, Hooks):
             return found
-    vault = _VaultReader(root)
+    reader = _VaultReader(Tokens(root))
     return Hooks(
-        credentials=vault,
-        refresh=vault.refresh,
-        after_claim=vault.refresh_due,
-        results_files=vault.results_files,
+        credentials=reader,
+        refresh=reader.refresh,
+        bind=reader.bind,
+        after_claim=reader.refresh_due,
+        results_files=reader.tokens.results_files,
     )
 
 
 class _VaultReader:
-    """Opens the vault on first use (a run with only outbox accounts never needs the key).
+    """Opens the vault on first use (a run with only outbox accounts never needs the key)."""
 
-    Refreshes go through ``socialgit.credentials`` (stored and saved to disk before the new
-    token is used) under the one lock, so two threads never spend one refresh token. What
-    was saved is committed with the run's results (:meth:`results_files`).
-    """
+    def __init__(self, tokens: Tokens) -> None:
+        self.tokens = tokens
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.lock = threading.RLock()  # delivery threads share one decrypted vault
-        self.vault: Any = None
-        self.saved: bytes | None = None  # the vault as this run last wrote it
-
-    def _open(self) -> Any:
-        from socialgit.vault import Vault
-
-        if self.vault is None:
-            self.vault = Vault.open(self.root)
-        return self.vault
+    def bind(self, repo: Repo, push: bool) -> None:
+        self.tokens.bind(repo, push)
 
     def __call__(self, account: Account) -> dict[str, Any]:
-        with self.lock:
-            vault = self._open()
-            found = vault.get(account.name) if account.name in vault.accounts() else None
+        found = self.tokens.get(account.name)
         return found if found else {}  # keep its type: its repr hides the secrets
 
     def refresh(self, account: Account, used: dict[str, Any]) -> dict[str, Any]:
-        """The network refused ``used`` as expired: refresh once (unless another call just
-        did) and return the new credentials. Errors are the provider's (``Transient``: nothing
-        stored changed; ``AuthRevoked``: reconnect) or a ``VaultError``."""
-        from socialgit.credentials import refresh_account
+        """The network refused ``used`` as expired: refresh once (unless another call, or
+        another runner, just did) and return the new credentials. Errors: ``Transient``
+        (nothing stored changed, or a lease held elsewhere), ``AuthRevoked`` (reconnect),
+        ``VaultError``."""
 
-        with self.lock:
-            vault = self._open()
-            stored = vault.get(account.name) if account.name in vault.accounts() else None
-            if stored and stored.get("access_token") and stored != used:
-                return dict(stored)  # refreshed since these were read: use the newer ones
-            with _client() as client:
-                refresh_account(vault, account, client)  # stored and saved, or raises
-            self.saved = vault.dumps()
-            return dict(vault.get(account.name) or {})
+        def stale(vault: Vault, name: str) -> bool:
+            stored = vault.get(name) if name in vault.accounts() else None
+            return not stored or not stored.get("access_token") or dict(stored) == dict(used)
+
+        failures = self.tokens.refresh({account.name: account}, stale)
+        failure = failures.get(account.name)
+        if failure is not None:
+            raise failure
+        return dict(self.tokens.get(account.name) or {})
 
     def refresh_due(self, work: list[Work]) -> None:
         """Before delivering (the claim is pushed): refresh the accounts about to be used
         whose credentials expire within :data:`SOON`. A failure is left to the delivery,
         which refreshes once more on ``AuthExpired`` and reports what is wrong."""
-        from socialgit import credentials
-        from socialgit.errors import SocialgitError
-
+        repo = self.tokens.repo
+        if repo is not None:
+            self.tokens.pushed_at(repo.head())
         accounts = {item.account.name: item.account for item in work}
-        with self.lock:
-            try:
-                vault = self._open()
-            except SocialgitError:
-                return  # the deliveries report it, per account
+        try:
+            vault = self.tokens.vault()
             names = [n for n in sorted(accounts) if n in vault.accounts()]
-            now = datetime.now(UTC)  # real time: expiry is the network's, not ``--at``
-            for name in names:
-                expiry = vault.expiry(name)
-                if expiry is None or expiry > now + SOON:
-                    continue
-                try:
-                    with _client() as client:
-                        credentials.refresh_account(vault, accounts[name], client)
-                except SocialgitError:  # Transient & co. changed nothing stored
-                    continue
-                self.saved = vault.dumps()
+        except SocialgitError:
+            return  # the deliveries report it, per account
+        now = datetime.now(UTC)  # real time: expiry is the network's, not ``--at``
 
-    def results_files(self) -> list[str]:
-        """The vault, when this run saved a refresh: what the results commit must carry.
-        After a rejected push reset the checkout, our entries are merged back in (per
-        account, the newest wins), so a rotated token is never lost."""
-        from socialgit.vault_sync import merge_vaults
+        def stale(vault: Vault, name: str) -> bool:
+            expiry = vault.expiry(name)
+            return expiry is not None and expiry <= now + SOON
 
-        with self.lock:
-            if self.saved is None:
-                return []
-            path = self.root / VAULT_FILE
-            current = path.read_bytes() if path.exists() else b""
-            if current != self.saved:
-                merged = merge_vaults(self.saved, current) if current else self.saved
-                write_atomic(path, merged)
-                self.saved = merged
-                self.vault = None  # reopen from what is on disk now
-            return [VAULT_FILE]
-
-
-def _client() -> httpx.Client:
-    read = float(os.environ.get("SOCIALGIT_HTTP_TIMEOUT", "30"))
-    return httpx.Client(timeout=httpx.Timeout(read, connect=10.0), follow_redirects=False)
+        due = {n: accounts[n] for n in names if stale(vault, n)}
+        if due:
+            self.tokens.refresh(due, stale)

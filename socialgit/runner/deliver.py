@@ -115,19 +115,12 @@ def deliver_one(work: Work, ctx: Context) -> Outcome:
     except SocialgitError as exc:
         return _final(work, ctx, list(work.done), work.attempts, f"credentials: {exc}")
     outgoing = outgoing_for(work, ctx)
+    auth = _Auth(credentials)
     if work.kind == "doubt":
-        refreshed = False
         try:
-            try:
-                receipt = provider.lookup(ctx.client, work.account, credentials, outgoing)
-            except AuthExpired:
-                if ctx.refresh is None:
-                    raise
-                refreshed = True
-                credentials = ctx.refresh(work.account, credentials)  # once, then retry once
-                receipt = provider.lookup(ctx.client, work.account, credentials, outgoing)
+            receipt = _lookup(provider, work, ctx, auth, outgoing)
         except (AuthExpired, AuthRevoked, VaultError) as exc:
-            if not refreshed:
+            if not auth.refreshed:
                 return _still_in_doubt(work, ctx, f"looking it up failed, tried again later: {exc}")
             message = CHECK_BY_HAND.format(network=provider.TITLE)
             return _final(
@@ -138,16 +131,38 @@ def deliver_one(work: Work, ctx: Context) -> Outcome:
                 message = CHECK_BY_HAND.format(network=provider.TITLE) + f" ({exc})"
                 return _final(work, ctx, list(work.done), work.attempts, message)
             receipt = None  # the receiver dedupes on the key: resending is the look-up
-        except ProviderError as exc:
+        except SocialgitError as exc:  # Transient, also from a refresh (lease held elsewhere)
             return _still_in_doubt(work, ctx, f"looking it up failed, tried again later: {exc}")
         if receipt is not None:
             return _published(work, ctx, receipt, work.attempts)
-    return _send(provider, work, ctx, credentials, outgoing)
+    return _send(provider, work, ctx, auth, outgoing)
 
 
-def _send(
-    provider: Provider, work: Work, ctx: Context, credentials: Credentials, outgoing: Outgoing
-) -> Outcome:
+@dataclass
+class _Auth:
+    """A delivery's credentials, refreshed at most once (by its post or by its look-up)."""
+
+    credentials: Credentials
+    refreshed: bool = False
+
+
+def _lookup(
+    provider: Provider, work: Work, ctx: Context, auth: _Auth, outgoing: Outgoing
+) -> Receipt | None:
+    """``provider.lookup``; on ``AuthExpired``, refresh once (unless this delivery did
+    already) and look again once. Errors are the provider's or the refresh's."""
+    try:
+        return provider.lookup(ctx.client, work.account, auth.credentials, outgoing)
+    except AuthExpired:
+        if ctx.refresh is None or auth.refreshed:
+            raise
+    # Outside the handler, so a refresh error does not chain to the look-up's.
+    auth.refreshed = True
+    auth.credentials = ctx.refresh(work.account, auth.credentials)
+    return provider.lookup(ctx.client, work.account, auth.credentials, outgoing)
+
+
+def _send(provider: Provider, work: Work, ctx: Context, auth: _Auth, outgoing: Outgoing) -> Outcome:
     parts = list(work.done)
     total = len(outgoing.parts)
     attempt = work.attempts + 1
@@ -157,12 +172,12 @@ def _send(
         if len(parts) < total:  # the last part's id goes into the result itself
             ctx.record_part(work, list(parts))
 
-    refreshed = False
     waits = 0
     while True:
+        duplicate: Duplicate | None = None
         try:
             receipt = provider.post(
-                ctx.client, work.account, credentials, outgoing, tuple(parts), on_part
+                ctx.client, work.account, auth.credentials, outgoing, tuple(parts), on_part
             )
             return _published(work, ctx, receipt, attempt)
         except RateLimited as exc:
@@ -174,10 +189,10 @@ def _send(
                 continue
             return _defer(work, ctx, None, f"{exc}; deferred", wait, parts)
         except AuthExpired as exc:
-            if ctx.refresh is not None and not refreshed:
-                refreshed = True
+            if ctx.refresh is not None and not auth.refreshed:
+                auth.refreshed = True
                 try:
-                    credentials = ctx.refresh(work.account, credentials)
+                    auth.credentials = ctx.refresh(work.account, auth.credentials)
                 except (Transient, RateLimited) as failure:  # nothing stored changed
                     return _retry(work, ctx, parts, attempt, f"refreshing failed: {failure}")
                 except SocialgitError as failure:
@@ -187,10 +202,7 @@ def _send(
         except AuthRevoked as exc:
             return _final(work, ctx, parts, attempt, _reconnect(work, str(exc)))
         except Duplicate as exc:
-            found = _lookup_quietly(provider, work, ctx, credentials, outgoing)
-            if found is not None:
-                return _published(work, ctx, found, attempt)
-            return _final(work, ctx, parts, attempt, str(exc))
+            duplicate = exc  # looked up below, outside the handler
         except (Rejected, Unsupported) as exc:
             return _final(work, ctx, parts, attempt, str(exc))
         except Transient as exc:
@@ -206,18 +218,23 @@ def _send(
         except Exception as exc:  # a bug in a provider: it may have sent, so never resend blind
             message = CHECK_BY_HAND.format(network=provider.TITLE)
             return _final(work, ctx, parts, attempt, f"unexpected {type(exc).__name__}; {message}")
+        found = _lookup_quietly(provider, work, ctx, auth, outgoing)
+        if found is not None:
+            return _published(work, ctx, found, attempt)
+        return _final(work, ctx, parts, attempt, str(duplicate))
 
 
 def _reconnect(work: Work, message: str) -> str:
-    return f"{message}; run `socialgit connect {work.account.name}`"
+    what = f"run `socialgit connect {work.account.name}`"
+    return message if what in message else f"{message}; {what}"
 
 
 def _lookup_quietly(
-    provider: Provider, work: Work, ctx: Context, credentials: Credentials, outgoing: Outgoing
+    provider: Provider, work: Work, ctx: Context, auth: _Auth, outgoing: Outgoing
 ) -> Receipt | None:
     try:
-        return provider.lookup(ctx.client, work.account, credentials, outgoing)
-    except ProviderError:
+        return _lookup(provider, work, ctx, auth, outgoing)
+    except (ProviderError, VaultError):
         return None
 
 

@@ -2,12 +2,18 @@
 
 Every git failure becomes a ``RepoError`` here; a rejected push is not a failure but an
 answer ("another runner moved first"), returned as False.
+
+Besides commits of this checkout, one file can be committed straight on top of the remote's
+tip (:meth:`Repo.commit_file`, built in a private index): the vault is pushed that way while
+deliveries are writing into this checkout, which is then not the runner's to reset.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import git
@@ -113,11 +119,11 @@ class Repo:
     def reset_hard(self, commit: str) -> None:
         self.run("reset", "--quiet", "--hard", commit)
 
-    def push(self) -> bool:
+    def push(self, commit: str = "HEAD") -> bool:
         """True when pushed; False when the remote moved first (the lock is taken)."""
         assert self.remote and self.branch
         try:
-            self.repo.git.push("--porcelain", self.remote, f"HEAD:refs/heads/{self.branch}")
+            self.repo.git.push("--porcelain", self.remote, f"{commit}:refs/heads/{self.branch}")
         except git.GitCommandError as exc:
             said = f"{exc.stdout or ''}\n{exc.stderr or ''}"
             if "[rejected]" in said or "fetch first" in said or "non-fast-forward" in said:
@@ -143,6 +149,58 @@ class Repo:
             message = f"{message.rstrip()}\n\nSocialgit-Run: {self.run_id}\n"
         self.run("commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *full)
         return self.head()
+
+    # -- one file on top of another commit, this checkout untouched -------------------------
+    def tree_path(self, path: str) -> str:
+        """``path`` (relative to the content root) as it is spelled in the repository's tree."""
+        return (self.root / path).resolve().relative_to(self.top.resolve()).as_posix()
+
+    def show(self, commit: str, path: str) -> bytes | None:
+        """The bytes of ``path`` (content-root relative) at ``commit``; None when absent."""
+        done = self._plumb("cat-file", "blob", f"{commit}:{self.tree_path(path)}", check=False)
+        return done.stdout if done.returncode == 0 else None
+
+    def commit_file(self, parent: str, path: str, data: bytes, message: str) -> str:
+        """A commit on ``parent`` that sets ``path`` to ``data`` and changes nothing else.
+
+        Built in a private index, so this checkout's files, index and HEAD stay as they are.
+        """
+        blob = self._plumb("hash-object", "-w", "--stdin", data=data).stdout.decode().strip()
+        with tempfile.TemporaryDirectory(prefix="socialgit-index-") as folder:
+            index = {"GIT_INDEX_FILE": str(Path(folder) / "index")}
+            self._plumb("read-tree", parent, env=index)
+            entry = f"100644,{blob},{self.tree_path(path)}"
+            self._plumb("update-index", "--add", "--cacheinfo", entry, env=index)
+            tree = self._plumb("write-tree", env=index).stdout.decode().strip()
+        if self.run_id:
+            message = f"{message.rstrip()}\n\nSocialgit-Run: {self.run_id}\n"
+        made = self._plumb("commit-tree", tree, "-p", parent, "-m", message)
+        return made.stdout.decode().strip()
+
+    def fast_forward(self, commit: str) -> bool:
+        """Move this checkout to ``commit`` when that is a fast-forward and no file it changes
+        is edited here; otherwise change nothing and return False."""
+        try:
+            self.run("merge", "--ff-only", "--quiet", commit)
+        except RepoError:
+            return False
+        return True
+
+    def _plumb(
+        self,
+        *args: str,
+        data: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        check: bool = True,
+    ) -> subprocess.CompletedProcess[bytes]:
+        full = {**os.environ, **self.repo.git.environment(), **(env or {})}
+        done = subprocess.run(
+            ["git", *args], cwd=self.top, input=data, capture_output=True, env=full, check=False
+        )
+        if check and done.returncode != 0:
+            said = done.stderr.decode(errors="replace").strip().splitlines()
+            raise RepoError(f"git {args[0]} failed: {said[-1] if said else done.returncode}")
+        return done
 
     def ignored(self, path: str) -> bool:
         try:

@@ -52,14 +52,20 @@ class Hooks:
 
     credentials: Callable[[Account], Credentials] = no_credentials
     refresh: Callable[[Account, Credentials], Credentials] | None = None
+    # Called once the repository (and whether to push) is known, before the checkout is
+    # checked for uncommitted changes: recovers what an interrupted run left (a refreshed
+    # vault, put on the remote) and keeps the repository to push refreshed credentials with.
+    bind: Callable[[Repo, bool], None] | None = None
     # Called before the claim commit with the claimed work; refreshes what needs it and
     # returns extra repository-relative paths (the vault) to commit with the claims.
     before_claim_commit: Callable[[list[Work]], list[str]] | None = None
-    # Called after the claim push (the lock for this work is ours) with the claimed work:
-    # refreshes what is about to expire. It must not raise; a failure shows at delivery.
+    # Called after the claim push (the lock for this work is ours; HEAD is the remote's tip)
+    # with the claimed work: refreshes what is about to expire. It must not raise; a failure
+    # shows at delivery.
     after_claim: Callable[[list[Work]], None] | None = None
     # Called before each results commit (again after a rejected push reset the checkout):
-    # repository-relative paths the run changed (the vault, after a refresh) to commit too.
+    # repository-relative paths the run changed (a refreshed vault its own push missed) to
+    # commit too.
     results_files: Callable[[], list[str]] | None = None
 
 
@@ -102,6 +108,8 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
         _note(report, content, selection)
         report.planned = selection.work
         return report
+    if hooks.bind is not None:
+        hooks.bind(repo, options.push)
     dirty = repo.dirty(repo.top)
     if dirty:
         raise RepoError(
