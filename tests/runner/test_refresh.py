@@ -6,6 +6,7 @@ is used; a refreshed vault left by a dead run is recovered, not a reason to stop
 from __future__ import annotations
 
 import stat
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from socialgit.errors import Duplicate, OutcomeUnknown
 from socialgit.model import Account
 from socialgit.runner import Options, RunReport, publish
 from socialgit.runner.credentials import hooks
+from socialgit.runner.git import Repo as GitRepo
 from socialgit.vault import VAULT_FILE, Vault
 from tests.conftest import Repo
 from tests.credentials import testprovider
@@ -320,3 +322,81 @@ def test_the_look_up_after_a_duplicate_refreshes_once(
     report = run(site)
     assert [o.state for o in report.outcomes] == ["published"], report.outcomes
     assert len(looked) == 2 and refreshes(server) == 1
+
+
+def test_a_lease_held_elsewhere_is_waited_for_and_its_refresh_used(
+    site: Repo, key: str, server: OAuthServer, posted: list[tuple[str, bool]]
+) -> None:
+    """Another runner leased acme and is refreshing: this run waits, then takes the entry
+    that runner pushed, and spends nothing itself."""
+    connected(site, server, lifetime=1)
+    time.sleep(1.5)
+    server.access_lifetime = 3600
+    server.revoke_family_on_reuse = True
+    other = site.root.parent / "other-runner"
+    git(site.root.parent, "clone", "-q", str(site.root.parent / "remote.git"), str(other))
+    vault = Vault.open(other)
+    now = datetime.now(UTC)
+    vault.set_lease("acme", "elsewhere:1", now, now + timedelta(minutes=10))
+    vault.save()
+    git(other, "commit", "-q", "-am", "vault: lease the refresh of acme")
+    git(other, "push", "-q")
+    add_post_without_the_vault(site)
+
+    def the_other_runner_refreshes() -> None:
+        time.sleep(2.0)
+        git(other, "pull", "-q", "--rebase")
+        account = load_config(other).config.accounts["acme"]
+        with httpx.Client(timeout=5) as client:
+            refresh_account(Vault.open(other), account, client)  # drops its lease too
+        git(other, "commit", "-q", "-am", "vault: refresh acme")
+        git(other, "push", "-q")
+
+    helper = threading.Thread(target=the_other_runner_refreshes)
+    started = time.monotonic()
+    helper.start()
+    try:
+        report = run(site)
+    finally:
+        helper.join()
+    assert [o.state for o in report.outcomes] == ["published"], report.outcomes
+    assert time.monotonic() - started >= 2.0  # it waited
+    assert refreshes(server) == 1 and not server.reused
+    assert posted and all(on_remote for _, on_remote in posted)
+    assert "vault: lease the refresh of acme" not in remote_log(site)[:3]
+
+
+@pytest.mark.parametrize("refresh", ["none", "before", "on-401"])
+def test_what_a_refresh_costs_in_commits_and_pushes(
+    site: Repo,
+    key: str,
+    server: OAuthServer,
+    posted: list[tuple[str, bool]],
+    monkeypatch: pytest.MonkeyPatch,
+    refresh: str,
+) -> None:
+    """Without a refresh a run is two commits and two pushes; a refresh adds two of each (the
+    lease, the vault), and no fetch while nobody else pushes."""
+    connected(site, server, lifetime=3600 if refresh == "none" else 1)
+    if refresh == "on-401":
+        network_expires_it(site)
+    elif refresh == "before":
+        time.sleep(1.5)
+    server.access_lifetime = 3600
+    add_post(site)
+    calls = {"push": 0, "fetch": 0}
+    for name in calls:
+        original = getattr(GitRepo, name)
+
+        def counted(self: GitRepo, *args: Any, _name: str = name, _f: Any = original) -> Any:
+            calls[_name] += 1
+            return _f(self, *args)
+
+        monkeypatch.setattr(GitRepo, name, counted)
+    before = len(remote_log(site))
+    report = run(site)
+    assert [o.state for o in report.outcomes] == ["published"], report.outcomes
+    extra = 0 if refresh == "none" else 2
+    assert len(remote_log(site)) - before == 2 + extra
+    assert calls == {"push": 2 + extra, "fetch": 1}
+    assert refreshes(server) == (0 if refresh == "none" else 1)
