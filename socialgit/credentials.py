@@ -11,7 +11,8 @@ The rules every refresh keeps (:func:`refresh_account`):
 
 1. The answer is written to the vault *and the vault saved to disk* before this returns,
    so nothing can use a new (rotated) token before it is stored; the caller commits and
-   pushes it next (``socialgit.vault_sync``).
+   pushes it next, before using it (``socialgit.vault_sync`` for ``socialgit refresh``,
+   ``socialgit.runner.tokens`` for the runner).
 2. An answer without ``refresh_token``, or with an empty one, keeps the stored one; no
    stored value is ever replaced by an empty one.
 3. A passing failure (timeout, 5xx, 429) changes nothing stored and is :class:`Transient`

@@ -1,6 +1,7 @@
 """Committing and pushing the vault, so that no two runners spend one refresh token.
 
-The rule (``socialgit refresh``; the runner follows the same order with its claim push):
+The rule (``socialgit refresh``; the runner follows the same order, with commits of the
+vault alone built on the remote's tip, in ``socialgit.runner.tokens``):
 
 1. **Recover first.** If ``.socialgit/vault.json`` differs from HEAD, an earlier run died
    after a refresh answer was saved but before it was committed: those are the newest

@@ -7,6 +7,8 @@ files     writing entries into post files (socialgit.writeback)
 git       commit, push, and the answer "rejected" (the lock)
 deliver   sending, concurrently, and judging each provider error by its class
 run       one run, start to end
+credentials  the seam to the vault: what a delivery reads, when a refresh happens
+tokens    refreshing under a lease on the remote, pushing the vault before any use
 report    what a person (and GitHub's step summary) reads
 pause     a test-only hook to stop at a step and be killed there
 """

@@ -3,9 +3,12 @@
 ``SOCIALGIT_TEST_PAUSE_AT=<step>`` makes the run write its pid to
 ``SOCIALGIT_TEST_PAUSE_FILE`` when it reaches that step, then sleep until killed. Steps:
 
-    claimed    claims committed and pushed, nothing sent yet
-    delivered  every delivery answered, no result written yet
-    committed  results committed locally, not pushed yet
+    claimed       claims committed and pushed, nothing sent yet
+    leased        a refresh lease pushed, the token not spent yet
+    refreshed     the refresh answered and saved to disk, the vault not pushed yet
+    vault-pushed  the refreshed vault pushed, the new access token not used yet
+    delivered     every delivery answered, no result written yet
+    committed     results committed locally, not pushed yet
 
 Unset (always, outside the runner's own tests), it costs one environment look-up.
 """

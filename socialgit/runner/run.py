@@ -1,5 +1,9 @@
 """One publishing run (SPEC §5): sync, claim and push (the lock), deliver, record and push.
 
+Credentials plug in through :class:`Hooks` (socialgit.runner.credentials): recovered before
+the sync, refreshed after the claim push and on ``AuthExpired``, each refresh pushed in its
+own commit of the vault before the new token is used (socialgit.runner.tokens).
+
 The push of the claim commit is the lock: when it is rejected another runner moved first,
 so the claim is dropped, the remote taken as it is, the work recomputed and claimed again.
 Results are applied to the post files as they are at push time; a rejected results push is
