@@ -45,7 +45,7 @@ from providers.base import (
     ThreadStyle,
 )
 from socialgit import oauth
-from socialgit.errors import AuthRevoked, Duplicate, OutcomeUnknown, Transient
+from socialgit.errors import AuthRevoked, Duplicate, OutcomeUnknown
 
 if TYPE_CHECKING:
     import httpx
@@ -97,7 +97,6 @@ RESEND_IN_DOUBT = False  # see the module's docstring
 
 AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
 TOKEN_URL = "https://api.x.com/2/oauth2/token"
-_DEAD_TOKEN = "Value passed for the token was invalid"
 SCOPES = "tweet.read tweet.write users.read media.write offline.access"
 
 
@@ -141,21 +140,9 @@ def authenticate(
 
 
 def refresh_token(client: httpx.Client, account: Account, credentials: Credentials) -> Credentials:
-    try:
-        return oauth.refresh(
-            client, account, credentials, default_token_url=TOKEN_URL, auth="basic"
-        )
-    except Transient as exc:
-        failure = exc
-    # X answers a spent, expired or revoked refresh token with 400 invalid_request ("Value
-    # passed for the token was invalid.") rather than RFC 6749's invalid_grant: the grant is
-    # gone all the same, and retrying would only fail again.
-    if _DEAD_TOKEN in str(failure):
-        raise AuthRevoked(
-            f"{account.name}: X refused the refresh token (spent, expired or revoked); "
-            f"run `socialgit connect {account.name}`"
-        )
-    raise failure
+    # A spent refresh token comes back as 400 invalid_request, not invalid_grant; the
+    # generic helper already takes any 4xx on a refresh as "connect again".
+    return oauth.refresh(client, account, credentials, default_token_url=TOKEN_URL, auth="basic")
 
 
 def expires_at(credentials: Credentials) -> datetime | None:

@@ -5,8 +5,9 @@ from :func:`auth_url`, :func:`authenticate` and :func:`refresh` (or the lower
 :func:`authorize_url` and :func:`token_request`), so that every network classifies a
 token endpoint's answer the same way:
 
-- ``invalid_grant`` (and ``invalid_client``, ``unauthorized_client``): a person must log
-  in again: :class:`AuthRevoked` saying ``socialgit connect ACCOUNT``;
+- ``invalid_grant`` (and ``invalid_client``, ``unauthorized_client``), and on a refresh any
+  other 4xx but 408/429 (X and LinkedIn say ``invalid_request`` for a dead refresh token):
+  a person must log in again: :class:`AuthRevoked` saying ``socialgit connect ACCOUNT``;
 - 429: :class:`RateLimited`; timeouts, refused connections, 5xx and anything unreadable:
   :class:`Transient`. A passing failure is never taken for a revocation;
 - a success without ``refresh_token`` keeps the refresh token we had (many servers only
@@ -26,12 +27,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
-import httpx
-
 from socialgit.errors import AuthRevoked, ProviderError, RateLimited, Transient, UsageError
 from socialgit.redact import register, scrub
 
 if TYPE_CHECKING:
+    import httpx
+
     from socialgit.model import Account
 
 Credentials = dict[str, Any]
@@ -114,6 +115,8 @@ def token_request(
     ``auth``: ``basic`` (client_secret_basic, RFC 6749 §2.3.1) or ``post`` (the secret in
     the form); a public client (no secret) sends ``client_id`` in the form either way.
     """
+    import httpx  # here, not at the top: `plan` and `validate` never need it
+
     data = dict(form)
     basic: httpx.BasicAuth | None = None
     if client_secret and auth == "basic":
@@ -162,7 +165,10 @@ def _token_answer(
         return _credentials(body, now or datetime.now(UTC))
     code = body.get("error") if isinstance(body.get("error"), str) else None
     said = _said(code, body.get("error_description"))
-    if code in REVOKED or (code is None and status == 401):
+    # On a refresh, any other 4xx is final too: X and LinkedIn answer a spent or revoked
+    # refresh token with 400 invalid_request, and retrying the same token cannot succeed.
+    refused = op == "token refresh" and 400 <= status < 500 and status not in (408, 429)
+    if code in REVOKED or (code is None and status == 401) or refused:
         raise AuthRevoked(
             f"{account}: {op} refused{said}: the grant is revoked, expired or already used; "
             f"run `socialgit connect {account}`"
@@ -309,6 +315,8 @@ def bearer_get(
     """GET a JSON resource with the access token (``whoami`` of a standard network).
 
     401 is :class:`AuthExpired` (refresh once, retry once); 5xx and timeouts Transient."""
+    import httpx
+
     from socialgit.errors import AuthExpired
 
     token = credentials.get("access_token")
