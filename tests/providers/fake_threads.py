@@ -453,23 +453,13 @@ def threads_account(**settings: Any) -> Account:
 
 @contextlib.contextmanager
 def _contract_env() -> Iterator[tuple[Account, dict[str, Any], httpx.Client]]:
-    """The contract's ``thread()`` builds media without URLs, as a checkout without
-    ``media_base_url`` would; the runner fills them in. While this row runs, the contract's
-    ``thread`` is wrapped to do what the runner does, so the row exercises the image path
-    (container IN_PROGRESS → FINISHED → publish) rather than the missing-URL refusal."""
-    import sys
-
     fake = FakeThreads()
-    contract = sys.modules.get("tests.providers.test_contract")
-    original = getattr(contract, "thread", None)
-    if contract is not None and original is not None:
-        contract.thread = lambda *a, **k: with_public_urls(original(*a, **k))  # type: ignore[attr-defined]
-    try:
-        with fake.client() as client:
-            yield threads_account(), {"client_secret": APP_SECRET}, client
-    finally:
-        if contract is not None and original is not None:
-            contract.thread = original  # type: ignore[attr-defined]
+    with fake.client() as client:
+        yield threads_account(), {"client_secret": APP_SECRET}, client
+
+
+# Where the contract's images are served, as `media_base_url:` in socialgit.yml would say.
+MEDIA_BASE_URL = MEDIA_BASE
 
 
 # Rows of tests/providers/test_contract.py: "<provider>[:<way in>]" → env factory.

@@ -17,6 +17,9 @@ for webhook networks) points at the fake, the credentials a person would give, a
 ``httpx.Client`` on the fake's transport. Rows are collected from every fake module, so a
 new network never edits this file. For ``AUTH = "oauth2"`` the fake's authorize URL must
 auto-approve: a GET on it redirects to ``redirect_uri`` with ``code`` and ``state``.
+A network that fetches media itself (``MEDIA.needs_public_url``: Threads) gets each image's
+``url`` filled from ``MEDIA_BASE_URL`` in its fake module, as the runner fills it from
+``media_base_url`` in socialgit.yml.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import httpx
 import pytest
 
 from providers import PROVIDERS, _pending
-from providers.base import Credentials
+from providers.base import Credentials, Outgoing
 from socialgit.errors import OutcomeUnknown, Unsupported
 from socialgit.model import Account
 from tests.providers._support import thread
@@ -133,6 +136,8 @@ def _flow(name: str, acct: Account, given: Credentials, client: httpx.Client, tm
     texts = ("Contract: first part", "Contract: second part")
     image_on = 0 if takes_images else None
     outgoing = replace(thread(tmp, *texts, image_on=image_on), root=tmp)
+    if provider.MEDIA.needs_public_url:
+        outgoing = _with_urls(outgoing, name)
     seen: list[str] = []
     receipt = provider.post(client, acct, credentials, outgoing, (), seen.append)
     assert len(receipt.parts) == (1 if provider.THREADS == "document" else 2)
@@ -167,6 +172,15 @@ def _check_link(auth: str, url: str | None, root: Path) -> None:
     assert auth == "none", f"a link that is not https: {url}"
     written = (root / url).resolve()
     assert written.is_file() and written.is_relative_to(root.resolve())
+
+
+def _with_urls(outgoing: Outgoing, name: str) -> Outgoing:
+    base = importlib.import_module(f"tests.providers.fake_{name}").MEDIA_BASE_URL
+    parts = tuple(
+        replace(part, media=tuple(replace(m, url=f"{base}/{m.path}") for m in part.media))
+        for part in outgoing.parts
+    )
+    return replace(outgoing, parts=parts)
 
 
 def _no_part(ident: str) -> Any:
