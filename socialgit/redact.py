@@ -34,11 +34,13 @@ _LOCK = threading.Lock()
 # Fields of a credentials entry that are not secret: times (masking one would hide it from
 # `vault list` and doctor, which print them on purpose), and public identifiers that links
 # and ids in the run's log are made of (an OAuth client id is no secret, RFC 6749 §2.2;
-# Discord's guild and channel ids, Bluesky's DID and PDS URL are in every post's link).
+# Discord's guild and channel ids, Bluesky's DID and PDS URL, Threads' user id are in the
+# links and ids of posts).
 NOT_SECRET = frozenset(
     {
         "expires_at",
         "refresh_expires_at",
+        "issued_at",
         "expires_in",
         "token_type",
         "scope",
@@ -47,6 +49,7 @@ NOT_SECRET = frozenset(
         "channel_id",
         "did",
         "pds",
+        "user_id",
     }
 )
 # URL paths that carry a credential, as the networks build them: the whole ``secret`` group

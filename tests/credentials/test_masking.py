@@ -180,3 +180,27 @@ def test_threads_announce_a_value_once(
     for thread in threads:
         thread.join()
     assert _masked(capsys.readouterr().out.splitlines()) == ["at-shared-by-threads"]
+
+
+def test_public_ids_and_times_stay_readable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    hook = "https://discord.com/api/v10/webhooks/81384788765712384/hookSecretValue?wait=true"
+    redact.register(
+        {
+            "webhook_url": hook,
+            "guild_id": "81384788765712384",
+            "channel_id": "81384788765712999",
+            "did": "did:plc:z72i7hdynmk6r22z27h6tvur",
+            "pds": "https://morel.us-east.host.bsky.network",
+            "client_id": "public-client-id",
+            "issued_at": "2031-03-01T12:00:00Z",
+            "refresh_expires_at": "2032-03-01T12:00:00Z",
+        }
+    )
+    announced = _masked(capsys.readouterr().out.splitlines())
+    assert announced == [hook, "81384788765712384/hookSecretValue", "hookSecretValue"]
+    assert redact.scrub("posted: https://discord.com/channels/1/81384788765712999/2") == (
+        "posted: https://discord.com/channels/1/81384788765712999/2"
+    )
