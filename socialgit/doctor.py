@@ -107,18 +107,18 @@ def _account(
     name = account.name
     provider = PROVIDERS[account.provider]
     needs = _needs(provider, account)
-    if vault is None:  # the key or the vault file is broken: reported above
-        return [Finding("error", name, "not checked: the vault cannot be read")] if needs else []
+    if vault is None and needs:  # the key or the vault file is broken (reported above)
+        return [Finding("error", name, "not checked: the vault cannot be read")]
     try:
-        stored = vault.get(name) if key else None
+        stored = vault.get(name) if vault is not None and key else None
     except VaultError as exc:
         return [Finding("error", name, _own(name, exc))]
     if stored is None and needs:
-        if name in vault.accounts():
+        if vault is not None and name in vault.accounts():
             return [Finding("error", name, f"cannot be checked without {KEY_ENV}")]
         return [Finding("error", name, f"no credentials: run `socialgit connect {name}`")]
     credentials = dict(stored or {})
-    out = _lifetimes(provider, vault, name, credentials, now) if stored else []
+    out = _lifetimes(provider, vault, name, credentials, now) if vault and stored else []
     try:
         who = provider.whoami(client_for(account), account, credentials)
     except Unsupported as exc:
@@ -199,19 +199,22 @@ def _lifetimes(
     return out
 
 
-def _expiry(provider: Provider, vault: Vault, name: str, stored: dict[str, Any]) -> datetime | None:
+def _expiry(
+    provider: Provider, vault: Vault | None, name: str, stored: dict[str, Any]
+) -> datetime | None:
     """The provider's reading of the credentials; else the expiry stored beside them."""
     try:
         found = provider.expires_at(stored)
     except (ValueError, SocialgitError):
         found = None
-    return found if found is not None else vault.expiry(name)
+    return found if found is not None or vault is None else vault.expiry(name)
 
 
-def _cap(vault: Vault, name: str, stored: dict[str, Any]) -> datetime | None:
+def _cap(vault: Vault | None, name: str, stored: dict[str, Any]) -> datetime | None:
     """When the refresh token itself ends (LinkedIn: 365 days from the first sign-in):
     the decrypted entry's ``refresh_expires_at``, else the copy in its clear metadata."""
-    for value in (stored.get("refresh_expires_at"), vault.meta(name).get("refresh_expires_at")):
+    meta = vault.meta(name) if vault is not None else {}
+    for value in (stored.get("refresh_expires_at"), meta.get("refresh_expires_at")):
         try:
             found = parse_time(value)
         except ValueError:

@@ -282,3 +282,18 @@ def test_webhook_style_accounts_without_credentials(tmp_path: Path, key: str) ->
     result = cli("-C", str(root), "doctor")
     assert "chat-slack: no credentials: run `socialgit connect chat-slack`" in result.err
     assert "hook-open" in result.out and result.code == 1
+
+
+def test_a_broken_vault_still_checks_accounts_that_need_none(tmp_path: Path, key: str) -> None:
+    root = _repo(tmp_path, WEBHOOK_STYLE)
+    (root / ".socialgit").mkdir()
+    (root / ".socialgit" / "vault.json").write_text("{not json")
+
+    def unused(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"nothing to check on the network: {request.url}")
+
+    found = _by_account(doctor(root, _client_for(unused), NOW))
+    assert found["vault"][0][0] == "error" and "not valid JSON" in found["vault"][0][1]
+    assert found["chat-slack"] == [("error", "not checked: the vault cannot be read")]
+    assert found["hook-open"] == [("ok", "webhook: signed in as webhook of hook-open")]
+    assert found["local"][0][0] == "ok"
