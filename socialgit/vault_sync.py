@@ -151,6 +151,19 @@ def _hold_for_tests() -> None:
 
 
 # -- merging two vaults ----------------------------------------------------------------------
+def _credential_in(url: str) -> str | None:
+    """The secret a remote URL carries in its userinfo (``https://user:TOKEN@host`` or
+    ``https://TOKEN@host``), if any; the rest of the URL is public and must stay readable in
+    an Actions log, where every registered value is masked."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    return parts.password or (parts.username if "@" in parts.netloc else None)
+
+
 def merge_vaults(ours: bytes, theirs: bytes) -> bytes:
     """Per account, the entry written last wins (ties: theirs); leases come from theirs,
     dropped once the entry they announced has landed."""
@@ -261,7 +274,7 @@ class Git:
                 return None
             remote = "origin"
         url = self.run("remote", "get-url", remote, check=False).stdout.strip()
-        register(url)  # a token in the remote's URL is masked from every message
+        register(_credential_in(url))  # a token in the remote's URL is masked everywhere
         return remote, merge.removeprefix("refs/heads/") or name
 
     def ahead(self, remote: str, branch: str) -> bool:
