@@ -3,63 +3,28 @@ second post. The runner's HTTP client is pointed at the fake X; nothing else is 
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
-from socialgit.runner import Hooks, Options, RunReport, publish, run
+from socialgit.runner import RunReport
 from tests.conftest import Repo
 from tests.providers.fake_x import FakeX
+from tests.providers.runner_site import DUE, Handler, make_site, run_at
+from tests.providers.runner_site import entry as entry_of
 
-DUE = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 FIRST = DUE + timedelta(minutes=1)
 LATER = DUE + timedelta(hours=2)  # past claim_timeout: the claim in doubt is looked at again
 
 
-def git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
-    for name, value in {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }.items():
-        monkeypatch.setenv(name, value)
-    bare = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    repo = Repo(tmp_path / "site")
-    repo.root.mkdir()
-    repo.write(
-        "socialgit.yml",
-        """\
-        timezone: UTC
-        accounts:
-          team-x:
-            provider: x
-            client_id: sg-x-client
-        """,
-    )
-    repo.write(
-        "content/hello.md",
-        "---\npublish_at: 2026-01-01 09:00\ntargets: [team-x]\n---\nHello & welcome <3\n",
-    )
-    git(repo.root, "init", "-q", "-b", "main")
-    git(repo.root, "add", "-A")
-    git(repo.root, "commit", "-q", "-m", "init")
-    git(repo.root, "remote", "add", "origin", str(bare))
-    git(repo.root, "push", "-q", "-u", "origin", "main")
-    return repo
+    return make_site(
+        tmp_path, monkeypatch, "team-x", {"provider": "x", "client_id": "sg-x-client"},
+        "Hello & welcome <3",
+    )  # fmt: skip
 
 
 def deliver(
@@ -67,20 +32,14 @@ def deliver(
     fake: FakeX,
     at: datetime,
     monkeypatch: pytest.MonkeyPatch,
-    handler: Callable[[httpx.Request], httpx.Response] | None = None,
+    handler: Handler | None = None,
 ) -> RunReport:
     fake.clock = lambda: at
-    monkeypatch.setattr(
-        run, "_client", lambda: httpx.Client(transport=httpx.MockTransport(handler or fake))
-    )
-    hooks = Hooks(credentials=lambda account: {"access_token": fake.token})
-    return publish(site.root, Options(at=at), hooks)
+    return run_at(site, at, handler or fake, {"access_token": fake.token}, monkeypatch)
 
 
 def entry(site: Repo) -> dict[str, object]:
-    front = (site.root / "content/hello.md").read_text().split("---")[1]
-    results = yaml.safe_load(front)["results"]
-    return dict(results["team-x"])
+    return entry_of(site, "team-x")
 
 
 def test_answer_lost_after_x_posted_then_rerun_ends_with_one_post(

@@ -1,0 +1,90 @@
+"""What the ``test_*_runner`` tests share: a content repository with a bare remote (so the
+claim push is the real lock), and publishing runs through the real runner with its HTTP
+client pointed at a network's fake. Nothing else is replaced: claims, look-ups of work in
+doubt and the ``results:`` written back are the runner's own."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from providers.base import Credentials
+from socialgit.runner import Hooks, Options, RunReport, publish, run
+from tests.conftest import Repo
+
+DUE = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+POST = "content/hello.md"
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def make_site(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    account: str,
+    settings: Mapping[str, str],
+    body: str,
+) -> Repo:
+    """A site whose one post (``POST``, due at ``DUE``) targets ``account``, committed and
+    pushed to a bare remote; ``body`` may hold ``---`` lines (a thread)."""
+    for name, value in {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }.items():
+        monkeypatch.setenv(name, value)
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    repo = Repo(tmp_path / "site")
+    repo.root.mkdir()
+    config = {"timezone": "UTC", "accounts": {account: dict(settings)}}
+    repo.write("socialgit.yml", yaml.safe_dump(config, sort_keys=False))
+    repo.write(POST, f"---\npublish_at: {DUE:%Y-%m-%d %H:%M}\ntargets: [{account}]\n---\n{body}\n")
+    git(repo.root, "init", "-q", "-b", "main")
+    git(repo.root, "add", "-A")
+    git(repo.root, "commit", "-q", "-m", "init")
+    git(repo.root, "remote", "add", "origin", str(bare))
+    git(repo.root, "push", "-q", "-u", "origin", "main")
+    return repo
+
+
+def run_at(
+    site: Repo,
+    at: datetime,
+    handler: Handler,
+    credentials: Credentials,
+    monkeypatch: pytest.MonkeyPatch,
+) -> RunReport:
+    """One ``socialgit publish --at AT`` whose every request goes to ``handler``."""
+    monkeypatch.setattr(
+        run, "_client", lambda: httpx.Client(transport=httpx.MockTransport(handler))
+    )
+    hooks = Hooks(credentials=lambda account: dict(credentials))
+    return publish(site.root, Options(at=at), hooks)
+
+
+def entry(site: Repo, account: str) -> dict[str, Any]:
+    """The post's ``results:`` entry for ``account``, as the runner wrote it back."""
+    front = (site.root / POST).read_text().split("---")[1]
+    results = yaml.safe_load(front)["results"]
+    return dict(results[account])
+
+
+def pushed(site: Repo) -> bool:
+    """Whether the remote's main is the checkout's tip (the results written were pushed)."""
+    remote = git(site.root, "ls-remote", "origin", "refs/heads/main").split()[0]
+    return remote == git(site.root, "rev-parse", "HEAD").strip()
