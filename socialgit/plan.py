@@ -95,6 +95,11 @@ class _Schedule:
 
     @classmethod
     def of(cls, post: Post, now: datetime, end: datetime | None) -> _Schedule:
+        if post.repeat is None:  # most posts: skip the generator machinery
+            at = post.publish_at
+            if at <= now:
+                return cls(at, ())
+            return cls(None, (at,) if end is None or at <= end else ())
         upcoming: list[datetime] = []
         for moment in occurrences(post, after=now):
             if (end is not None and moment > end) or len(upcoming) >= MAX_UPCOMING:
