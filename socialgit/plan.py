@@ -95,11 +95,13 @@ class _Schedule:
 
     @classmethod
     def of(cls, post: Post, now: datetime, end: datetime | None) -> _Schedule:
+        at = post.publish_at
+        if end is not None and at > end:  # no occurrence falls before the first one
+            return cls(None, ())
         if post.repeat is None:  # most posts: skip the generator machinery
-            at = post.publish_at
             if at <= now:
                 return cls(at, ())
-            return cls(None, (at,) if end is None or at <= end else ())
+            return cls(None, (at,))
         upcoming: list[datetime] = []
         for moment in occurrences(post, after=now):
             if (end is not None and moment > end) or len(upcoming) >= MAX_UPCOMING:

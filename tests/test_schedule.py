@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from socialgit.model import Post
+from socialgit.plan import MAX_UPCOMING, _Schedule
 from socialgit.schedule import last_at_or_before, occurrences
 from socialgit.times import parse_time, zone
 
@@ -88,3 +92,51 @@ def test_one_off_post() -> None:
     assert list(occurrences(once)) == [z("2026-12-01T14:00")]
     assert last_at_or_before(once, z("2026-12-01T13:59")) is None
     assert list(occurrences(once, after=once.publish_at + timedelta(0))) == []
+
+
+# -- the plan's shortcuts agree with walking the schedule ---------------------------------
+_ZONES = ("UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe")
+_CRONS = (None, None, "0 9 * * *", "30 2 * * *", "0 9 * * MON", "*/20 * * * *", "0 0 1 * *")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tz=st.sampled_from(_ZONES),
+    repeat=st.sampled_from(_CRONS),
+    start=st.datetimes(datetime(2026, 1, 1), datetime(2028, 1, 1)),
+    until_days=st.none() | st.integers(0, 400),
+    now=st.datetimes(datetime(2025, 12, 1), datetime(2028, 2, 1)),
+    horizon_days=st.none() | st.integers(0, 30),
+)
+def test_plan_schedule_matches_the_walk(
+    tz: str,
+    repeat: str | None,
+    start: datetime,
+    until_days: int | None,
+    now: datetime,
+    horizon_days: int | None,
+) -> None:
+    first = start.replace(second=0, microsecond=0)
+    until = None
+    if until_days is not None:
+        until = (first + timedelta(days=until_days)).strftime("%Y-%m-%d")
+    subject = post(first.strftime("%Y-%m-%d %H:%M"), repeat, tz, until)
+    at = now.replace(tzinfo=UTC)
+    end = None if horizon_days is None else at + timedelta(days=horizon_days)
+    walked: list[datetime] = []
+    for moment in occurrences(subject, after=at):
+        if (end is not None and moment > end) or len(walked) >= MAX_UPCOMING:
+            break
+        walked.append(moment)
+    got = _Schedule.of(subject, at, end)
+    assert got.upcoming == tuple(walked)
+    assert got.latest == last_at_or_before(subject, at)
+
+
+def test_an_occurrence_at_the_horizon_is_in_the_plan() -> None:
+    for repeat in (None, "0 9 * * *"):
+        subject = post("2027-03-26 09:00", repeat)
+        end = subject.publish_at
+        now = end - timedelta(days=7)
+        assert _Schedule.of(subject, now, end).upcoming == (end,)
+        assert _Schedule.of(subject, end, end) == _Schedule(end, ())
