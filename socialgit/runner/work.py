@@ -93,7 +93,10 @@ def select(content: Content, now: datetime, shard: tuple[int, int] | None = None
         previous = post.results.get(delivery.account)
         occurrence = delivery.occurrence
         late = now - occurrence > config.missed_after
-        if delivery.state == "missed" or (delivery.state == "due" and late):
+        # A thread whose first parts are out is finished however late: its readers already
+        # see it, and marking it missed would drop the record of what is public.
+        begun = bool(delivery.result and delivery.result.get("parts"))
+        if not begun and (delivery.state == "missed" or (delivery.state == "due" and late)):
             # A retry (or a deferred delivery) that drifted past missed_after is missed too:
             # going out hours late is what missed_after exists to prevent.
             chosen.missed.append(Missed(post, account, occurrence, previous))
