@@ -22,6 +22,7 @@ from providers import _http, _threads_graph
 from providers.base import VIDEO_TYPES, OutgoingMedia, OutgoingPart
 from socialgit.errors import (
     OutcomeUnknown,
+    ProviderError,
     RateLimited,
     Rejected,
     Transient,
@@ -98,7 +99,7 @@ def permalink(session: Session, media: str) -> str | None:
     turn a published post into an error)."""
     try:
         found = session.get(media, "Threads permalink", fields="permalink").get("permalink")
-    except (Transient, OutcomeUnknown, Rejected, RateLimited):
+    except ProviderError:  # an expired token too: the parts are out and recorded
         return None
     return found if isinstance(found, str) and found.startswith("https://") else None
 
@@ -252,19 +253,29 @@ def _publish(
             doubt = f"{op}: no media id came back"
         status = _status(session, container)
         if status == "PUBLISHED":
-            found = matches(session, text, reply_to, since) if text.strip() else []
-            if len(found) == 1:
-                return found[0]
-            raise OutcomeUnknown(
-                f"{doubt}; Threads says it went out, but {len(found)} posts match its text, "
-                "so its id cannot be told"
-            )
+            return _published_id(session, doubt, text, reply_to, since)
         if status == "FINISHED" and attempt == 1:
             continue  # not out: a container goes out at most once, so trying again is safe
         if status in {"FINISHED", "ERROR", "EXPIRED"}:
             raise Transient(f"{doubt}; Threads says it did not go out ({status}); will retry")
         raise OutcomeUnknown(f"{doubt}; it may have gone out")
     raise AssertionError("unreachable: the second attempt always returns or raises")
+
+
+def _published_id(
+    session: Session, doubt: str, text: str, reply_to: str | None, since: datetime
+) -> str:
+    # The part is out: every failure from here on must read "in doubt". A Transient or an
+    # AuthExpired would have the runner post it again.
+    try:
+        found = matches(session, text, reply_to, since) if text.strip() else []
+    except ProviderError as exc:
+        failure = f"finding its id failed ({exc})"
+    else:
+        if len(found) == 1:
+            return found[0]
+        failure = f"{len(found)} posts match its text, so its id cannot be told"
+    raise OutcomeUnknown(f"{doubt}; Threads says it went out, but {failure}")
 
 
 def _status(session: Session, container: str) -> str | None:
@@ -276,7 +287,7 @@ def _status(session: Session, container: str) -> str | None:
             found = session.get(container, "Threads container status", fields="status")
         except (Transient, OutcomeUnknown, RateLimited):
             continue
-        except Rejected:
+        except ProviderError:  # refused, or the token expired: still in doubt, not "not out"
             return None
         status = found.get("status")
         return status if isinstance(status, str) else None

@@ -376,6 +376,38 @@ def test_graph_errors_are_classified_and_never_show_the_token(
     assert_secret_free(caught.value, given["access_token"], APP_SECRET)
 
 
+@pytest.mark.parametrize(
+    ("route", "answers"),
+    [
+        # Threads says PUBLISHED, then listing the posts to find its id fails for now.
+        ("list", [httpx.Response(500, text="oops")]),
+        ("list", [graph_error(190)]),
+        # The token expires between the lost publish and the container check.
+        ("node", [None, graph_error(190, 463)]),
+    ],
+)
+def test_a_part_in_doubt_stays_in_doubt_when_checking_it_fails(
+    fake: FakeThreads, tmp_path: Path, route: str, answers: list[httpx.Response | None]
+) -> None:
+    # Transient or AuthExpired here would have the runner post the part again.
+    fake.timeout_after.add("publish")
+    fake.fail(route, *answers)
+    with fake.client() as client, pytest.raises(OutcomeUnknown):
+        threads.post(client, ACCOUNT, creds(fake), thread(tmp_path, "x", image_on=None), (), print)
+    assert len(fake.media) == 1
+
+
+def test_a_revoked_token_at_the_permalink_keeps_the_receipt(
+    fake: FakeThreads, tmp_path: Path
+) -> None:
+    fake.fail("node", None, graph_error(190, 460))
+    with fake.client() as client:
+        receipt = threads.post(
+            client, ACCOUNT, creds(fake), thread(tmp_path, "hi", image_on=None), (), print
+        )
+    assert receipt.url is None and receipt.id in fake.media
+
+
 def test_rate_limit_until_comes_from_metas_usage_header(fake: FakeThreads, tmp_path: Path) -> None:
     usage = {"1784": [{"type": "threads", "estimated_time_to_regain_access": 7}]}
     fake.fail("create", graph_error(4, **{"X-Business-Use-Case-Usage": json.dumps(usage)}))
