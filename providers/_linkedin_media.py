@@ -78,8 +78,10 @@ def _put(
     token = api.access_token(account, credentials)
     headers = {"Content-Type": mime}
     host = httpx.URL(url).host
-    # The upload URL comes from LinkedIn's answer: the token goes only to LinkedIn's hosts.
-    if host == httpx.URL(api.root(account)).host or host.endswith("linkedin.com"):
+    ours = {httpx.URL(api.root(account)).host, "linkedin.com"}
+    # The upload URL comes from LinkedIn's answer: the token goes only to LinkedIn's hosts
+    # (matched at a dot, so "notlinkedin.com" is not one of them).
+    if host in ours or host.endswith(".linkedin.com"):
         headers["Authorization"] = f"Bearer {token}"
     response = _http.send(
         client,

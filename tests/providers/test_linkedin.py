@@ -501,3 +501,34 @@ def test_no_secret_in_errors(fake: FakeLinkedIn, tmp_path: Path) -> None:
     with fake.client() as client, pytest.raises(Rejected) as exc:
         linkedin.post(client, member(fake), given, thread(tmp_path, "x", image_on=None), (), print)
     assert_secret_free(exc.value, given["access_token"])
+
+
+@pytest.mark.parametrize(
+    ("host", "bearer"),
+    [("www.linkedin.com", True), ("media.linkedin.com", True), ("notlinkedin.com", False)],
+)
+def test_the_upload_carries_the_token_to_linkedins_hosts_only(
+    fake: FakeLinkedIn, tmp_path: Path, host: str, bearer: bool
+) -> None:
+    uploads: list[httpx.Request] = []
+
+    def network(request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            uploads.append(request)
+            for image in fake.images.values():
+                image["status"] = "AVAILABLE"
+            return httpx.Response(201)
+        answer = fake(request)
+        if request.url.params.get("action") == "initializeUpload":
+            body = answer.json()
+            given = httpx.URL(body["value"]["uploadUrl"])
+            body["value"]["uploadUrl"] = str(given.copy_with(host=host))
+            return httpx.Response(answer.status_code, json=body)
+        return answer
+
+    given = creds(fake)
+    with httpx.Client(transport=httpx.MockTransport(network)) as client:
+        linkedin.post(client, member(fake), given, thread(tmp_path, "x"), (), print)
+    (upload,) = uploads
+    assert upload.url.host == host
+    assert (upload.headers.get("authorization") == f"Bearer {given['access_token']}") is bearer
