@@ -175,8 +175,10 @@ def _since(
             client, account, credentials, "GET", f"/api/v1/accounts/{ident}/statuses",
             op=op, sent=False, params=params,
         )  # fmt: skip
-        page = response.json() if response.content else []
-        if not isinstance(page, list):
+        page = _list(response)
+        if page is None:
+            # An empty or garbled page is not an empty timeline: taking it for one would
+            # resend a delivery that may be out.
             raise OutcomeUnknown(f"{op}: unreadable list of statuses")
         statuses = [s for s in page if isinstance(s, dict)]
         found.extend(s for s in statuses if _created(s) >= since)
@@ -186,6 +188,14 @@ def _since(
     raise OutcomeUnknown(
         f"{op}: more than {PAGE * MAX_PAGES} statuses since {post} was due; cannot tell"
     )
+
+
+def _list(response: httpx.Response) -> list[Any] | None:
+    try:
+        page = response.json()
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
+        return None
+    return page if isinstance(page, list) else None
 
 
 def _match(

@@ -399,3 +399,27 @@ def test_json_bodies_only_carry_what_mastodon_reads(fake: FakeMastodon, tmp_path
     first, second = (json.loads(r.content) for r in posts_of(fake))
     assert first == {"status": "a"}
     assert set(second) == {"status", "media_ids", "in_reply_to_id"}
+
+
+@pytest.mark.parametrize("garbled", [b"", b"<html>502 Bad Gateway</html>"])
+def test_an_unreadable_list_of_statuses_is_no_proof_of_absence(
+    fake: FakeMastodon, tmp_path: Path, garbled: bytes
+) -> None:
+    # A proxy answering 200 with an empty or HTML body must not read as "no statuses":
+    # that would resend a delivery that is out.
+    fake.keeps_idempotency = False
+    outgoing = thread(tmp_path, "Out already", image_on=None)
+    token = creds(fake)
+
+    def proxy(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/statuses") and request.method == "GET":
+            return httpx.Response(200, content=garbled)
+        return fake(request)
+
+    with fake.client() as client:
+        mastodon.post(client, ACCOUNT, token, outgoing, (), print)
+    with (
+        httpx.Client(transport=httpx.MockTransport(proxy)) as client,
+        pytest.raises(OutcomeUnknown, match="unreadable list of statuses"),
+    ):
+        mastodon.lookup(client, ACCOUNT, token, outgoing)
