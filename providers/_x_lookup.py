@@ -18,7 +18,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
 from providers import _x_api
@@ -64,7 +64,9 @@ def me(client: httpx.Client, account: Account, credentials: Credentials) -> Me:
 def timeline(
     client: httpx.Client, account: Account, credentials: Credentials, who: Me, since: datetime
 ) -> Timeline:
-    start = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # X reads ``start_time`` as UTC: an occurrence with another offset, written as it is,
+    # would start the window hours late and miss a post that went out.
+    start = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     posts: list[dict[str, Any]] = []
     token: str | None = None
     for _ in range(PAGES):

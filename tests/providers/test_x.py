@@ -7,7 +7,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -330,3 +330,17 @@ def test_oauth_flow_against_the_strict_server(secret: str | None) -> None:
         form = server.token_requests[0]
         assert ("client_id" in form) is (secret is None)
         assert server.token_requests[0]["code_verifier"] == verifier
+
+
+def test_lookup_reads_from_the_occurrence_whatever_its_offset(fake: FakeX, tmp_path: Path) -> None:
+    # 09:00 UTC written as 11:00+02:00: the same instant, so the post made at 09:05 UTC is
+    # within the window and must be found, not denied.
+    fake.clock = lambda: datetime(2024, 5, 1, 9, 5, tzinfo=UTC)
+    outgoing = thread(tmp_path, "Offset", image_on=None)
+    berlin = replace(
+        outgoing, occurrence=outgoing.occurrence.astimezone(timezone(timedelta(hours=2)))
+    )
+    with fake.client() as client:
+        x.post(client, ACCOUNT, creds(fake), outgoing, (), print)
+        with pytest.raises(OutcomeUnknown, match="1 of 1"):
+            x.lookup(client, ACCOUNT, creds(fake), berlin)
