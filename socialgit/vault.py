@@ -41,7 +41,7 @@ import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -246,11 +246,22 @@ class Vault:
             and self._clear.get(account) == values
         ):
             return  # nothing changed: keep the ciphertext (and the diff) as it is
+        stamp = now or datetime.now(UTC)
+        if now is None and old is not None:
+            # Merges keep the newest stamp per account: the entry that replaces another must
+            # outrank it even when this clock is behind the one that wrote it, or a merge
+            # would keep the spent refresh token.
+            try:
+                before = parse_time(old.get("updated"))
+            except ValueError:
+                before = None  # an unreadable stamp is outranked by any
+            if before is not None and before >= stamp:
+                stamp = before + timedelta(microseconds=1)
         entry: dict[str, Any] = {
             "v": ENTRY_VERSION,
             "kid": key_id(key),
             "expires_at": iso(expires) if expires else None,
-            "updated": iso(now or datetime.now(UTC), precise=True),
+            "updated": iso(stamp, precise=True),
             "meta": clear_meta,
         }
         nonce = os.urandom(12)
