@@ -35,6 +35,15 @@ from socialgit.errors import (
 if TYPE_CHECKING:
     import httpx
 
+    from socialgit.model import Account
+
+
+def root(account: Account, default: str) -> str:
+    """The network's API root: the account's ``base_url`` (a self-hosted server, a proxy, a
+    test fake), else ``default``; without a trailing slash, so paths join with ``/``."""
+    base = account.settings.get("base_url")
+    return (base if isinstance(base, str) and base else default).rstrip("/")
+
 
 def now() -> datetime:
     """The clock used for ``RateLimited.until``; tests may replace it."""

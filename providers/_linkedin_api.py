@@ -28,8 +28,7 @@ _DUPLICATE = re.compile(r"duplicate of (urn:li:(?:share|ugcPost):\d+)")
 
 
 def root(account: Account) -> str:
-    base = account.settings.get("base_url")
-    return (base if isinstance(base, str) and base else API).rstrip("/")
+    return _http.root(account, API)
 
 
 def version(account: Account) -> str:

@@ -39,8 +39,7 @@ def bot_token(credentials: Credentials) -> str | None:
 
 
 def _root(account: Account) -> str:
-    base = account.settings.get("base_url")
-    return (base if isinstance(base, str) and base else _API).rstrip("/")
+    return _http.root(account, _API)
 
 
 def _channel(account: Account) -> str:

@@ -53,8 +53,7 @@ SERVICE_CODES = frozenset({1, 2})
 
 def root(account: Account) -> str:
     """The Graph host (``base_url`` in socialgit.yml points it at a test server)."""
-    base = account.settings.get("base_url")
-    return (base if isinstance(base, str) and base else GRAPH).rstrip("/")
+    return _http.root(account, GRAPH)
 
 
 def api(account: Account, path: str) -> str:

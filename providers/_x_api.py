@@ -37,8 +37,7 @@ _LIMITS = ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour")
 
 
 def root(account: Account) -> str:
-    base = account.settings.get("base_url")
-    return (base if isinstance(base, str) and base else API).rstrip("/")
+    return _http.root(account, API)
 
 
 def access_token(account: Account, credentials: Credentials) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from providers import _http
 from providers._atproto import Xrpc, jwt_expiry, pds_endpoint, record_key
 from providers._atproto_text import detect_facets
 from providers._text import graphemes, utf8_bytes
@@ -422,8 +423,7 @@ def _receipt(account: Account, uris: tuple[str, ...]) -> Receipt:
 
 
 def _base_url(account: Account) -> str:
-    base = account.settings.get("base_url")
-    return (base if isinstance(base, str) and base else DEFAULT_BASE_URL).rstrip("/")
+    return _http.root(account, DEFAULT_BASE_URL)
 
 
 def _handle(account: Account) -> str:

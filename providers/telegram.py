@@ -164,8 +164,7 @@ def _call(
 
 
 def _root(account: Account) -> str:
-    base = account.settings.get("base_url")
-    return (base if isinstance(base, str) and base else _API).rstrip("/")
+    return _http.root(account, _API)
 
 
 def _kind(media: OutgoingMedia) -> tuple[str, str]:
