@@ -15,7 +15,7 @@ before the new access token is used (socialgit.runner.tokens):
 Before the run looks at anything (``Hooks.bind``), a refreshed vault that an interrupted run
 saved but never pushed is put on the remote. Only a refresh whose push failed goes with the
 results commit (``Hooks.results_files``). The credentials work can take over fully by
-defining ``runner_hooks(root: Path) -> socialgit.runner.Hooks`` in socialgit/credentials.py.
+defining ``runner_hooks(root: Path) -> socialgit.runner.Hooks`` in socialgit/credentials/refresh.py.
 """
 
 from __future__ import annotations
@@ -24,19 +24,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from socialgit.credentials.vault import Vault
 from socialgit.errors import SocialgitError
 from socialgit.model import Account
 from socialgit.runner.git import Repo
 from socialgit.runner.run import Hooks
 from socialgit.runner.tokens import Tokens
 from socialgit.runner.work import Work
-from socialgit.vault import Vault
 
 SOON = timedelta(minutes=10)  # refreshed before delivering when expiring within this
 
 
 def hooks(root: Path) -> Hooks:
-    from socialgit import credentials
+    from socialgit.credentials import refresh as credentials
 
     make = getattr(credentials, "runner_hooks", None)
     if make is not None:

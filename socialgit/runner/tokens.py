@@ -1,7 +1,7 @@
 """The runner's vault: credentials read once, and refresh tokens spent under a lease.
 
-A refresh is ``socialgit refresh``'s rule (socialgit.vault_sync), done on top of the remote's
-tip with commits of the vault alone (``Repo.commit_file``): deliveries write into this
+A refresh is ``socialgit refresh``'s rule (socialgit.credentials.vault_sync), done on top of
+the remote's tip with commits of the vault alone (``Repo.commit_file``): deliveries write into this
 checkout meanwhile, so it is never reset or merged here. For the accounts to refresh:
 
 1. **Look** at the vault on the remote (the tip we last pushed, or fetched when a push was
@@ -11,7 +11,7 @@ checkout meanwhile, so it is never reset or merged here. For the accounts to ref
    :data:`WAIT` seconds, polling), then taken from the vault that runner pushed. The others
    get our lease in one commit ("vault: lease the refresh of ..."), pushed: the push is the
    lock; rejected, another runner moved first, so look again.
-3. **Refresh**, each answer stored and saved to disk at once (socialgit.credentials).
+3. **Refresh**, each answer stored and saved to disk at once (socialgit.credentials.refresh).
 4. **Push** the vault alone ("vault: refresh ..."), which drops our lease (a failed refresh's
    lease is released in the same commit). A rejected push is not a lost race, since we hold
    the lease: fetch, merge, push again. Only then is the new access token handed out; the
@@ -40,14 +40,14 @@ from typing import Any
 
 import httpx
 
-from socialgit import credentials
+from socialgit.credentials import refresh as credentials
+from socialgit.credentials.vault import KEY_ENV, VAULT_FILE, Vault, parse_key, write_atomic
+from socialgit.credentials.vault import _parse as parse_vault
+from socialgit.credentials.vault_sync import LEASE, leased, merge_vaults
 from socialgit.errors import AuthRevoked, RepoError, SocialgitError, Transient
 from socialgit.model import Account
 from socialgit.runner.git import Repo
 from socialgit.runner.pause import pause
-from socialgit.vault import KEY_ENV, VAULT_FILE, Vault, parse_key, write_atomic
-from socialgit.vault import _parse as parse_vault
-from socialgit.vault_sync import LEASE, leased, merge_vaults
 
 WAIT_ENV = "SOCIALGIT_LEASE_WAIT"
 WAIT = 60.0  # seconds to wait for another runner's refresh before trying on a later run

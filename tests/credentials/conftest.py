@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from socialgit import redact
-from socialgit.vault import new_key
+from socialgit.credentials.vault import new_key
 from tests.conftest import Repo
 from tests.credentials import testprovider
 from tests.oauth_server import OAuthServer

@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from socialgit.config import load_config
-from socialgit.connect import connect
+from socialgit.credentials.connect import connect
+from socialgit.credentials.vault import Vault
 from socialgit.errors import AuthRevoked, UsageError
-from socialgit.vault import Vault
 from tests.conftest import Repo
 from tests.credentials.conftest import CLIENT_SECRET
 from tests.credentials.helpers import browser, cli

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from socialgit.doctor import Finding, doctor
-from socialgit.vault import Vault, iso
+from socialgit.credentials.doctor import Finding, doctor
+from socialgit.credentials.vault import Vault, iso
 from tests.conftest import Repo
 from tests.credentials.conftest import git
 from tests.credentials.helpers import cli
@@ -125,7 +125,7 @@ def test_access_token_lifetimes_follow_the_injected_clock(tmp_path: Path, key: s
             },
             {},
         ),
-        # LinkedIn's 365-day cap, as socialgit.oauth writes it (isoformat, +00:00).
+        # LinkedIn's 365-day cap, as socialgit.credentials.oauth writes it (isoformat, +00:00).
         "capped": (
             {
                 "access_token": "at-live-6",

@@ -19,8 +19,8 @@ import pytest
 
 from socialgit import redact
 from socialgit.config import load_config
-from socialgit.credentials import refresh_account
-from socialgit.vault import Vault
+from socialgit.credentials.refresh import refresh_account
+from socialgit.credentials.vault import Vault
 from tests.conftest import Repo
 from tests.credentials.conftest import CLIENT_SECRET
 from tests.credentials.helpers import cli

@@ -16,11 +16,11 @@ import httpx
 import pytest
 
 from socialgit.config import load_config
-from socialgit.connect import connect
-from socialgit.credentials import refresh_account
+from socialgit.credentials.connect import connect
+from socialgit.credentials.oauth import bearer_get
+from socialgit.credentials.refresh import refresh_account
+from socialgit.credentials.vault import VAULT_FILE, Vault
 from socialgit.errors import AuthExpired, AuthRevoked, Transient
-from socialgit.oauth import bearer_get
-from socialgit.vault import VAULT_FILE, Vault
 from tests.conftest import Repo
 from tests.credentials.helpers import browser
 from tests.node_peer import NODE_DIR, require_node

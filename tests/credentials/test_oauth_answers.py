@@ -1,4 +1,5 @@
-"""How the generic OAuth helper classifies a token endpoint's answers (socialgit/oauth.py).
+"""How the generic OAuth helper (socialgit/credentials/oauth.py) classifies a token endpoint's
+answers.
 
 The token endpoint here is an ``httpx.MockTransport`` that checks the request as a server
 would (grant type, client authentication) and answers what the networks answer."""
@@ -11,7 +12,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from socialgit import oauth
+from socialgit.credentials import oauth
 from socialgit.errors import AuthRevoked, RateLimited, Transient
 from socialgit.model import Account
 

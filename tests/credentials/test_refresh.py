@@ -14,11 +14,11 @@ import httpx
 import pytest
 
 from socialgit.config import load_config
-from socialgit.connect import connect
-from socialgit.credentials import refresh_account, with_fresh_credentials
+from socialgit.credentials.connect import connect
+from socialgit.credentials.refresh import refresh_account, with_fresh_credentials
+from socialgit.credentials.vault import VAULT_FILE, Vault
+from socialgit.credentials.vault_sync import HOLD_ENV
 from socialgit.errors import AuthExpired, AuthRevoked, Transient
-from socialgit.vault import VAULT_FILE, Vault
-from socialgit.vault_sync import HOLD_ENV
 from tests.conftest import Repo
 from tests.credentials.conftest import CLIENT_SECRET, git
 from tests.credentials.helpers import browser, cli
@@ -266,7 +266,7 @@ def test_sigkill_then_the_disk_is_lost(
     other = _clone(site, "fresh-runner")  # a CI runner: the killed one's disk is gone
     blocked = cli("-C", str(other), "refresh")
     assert blocked.code == 0 and "being refreshed by" in blocked.err  # the lease holds
-    monkeypatch.setattr("socialgit.vault_sync.LEASE", timedelta(0))
+    monkeypatch.setattr("socialgit.credentials.vault_sync.LEASE", timedelta(0))
     # The lease ran out: the old token (spent) is tried once and the error says what to do.
     vault = Vault.open(other)
     lease = vault.lease("acme")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from socialgit import redact
-from socialgit.vault_sync import Git
+from socialgit.credentials.vault_sync import Git
 from tests.conftest import Repo
 
 

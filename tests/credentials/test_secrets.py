@@ -9,9 +9,9 @@ import subprocess
 import pytest
 
 from socialgit import redact
+from socialgit.credentials.oauth import token_request
+from socialgit.credentials.vault import VAULT_FILE, Vault, new_key
 from socialgit.errors import Transient
-from socialgit.oauth import token_request
-from socialgit.vault import VAULT_FILE, Vault, new_key
 from tests.conftest import Repo
 from tests.credentials.conftest import CLIENT_SECRET, git
 from tests.credentials.helpers import Outcome, cli

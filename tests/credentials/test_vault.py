@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from socialgit.credentials.vault import VAULT_FILE, Vault, new_key
 from socialgit.errors import VaultError
-from socialgit.vault import VAULT_FILE, Vault, new_key
 from tests.conftest import Repo
 from tests.credentials.helpers import cli
 

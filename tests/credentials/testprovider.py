@@ -1,4 +1,4 @@
-"""A test-only OAuth2 network built from ``socialgit.oauth``'s generic helpers.
+"""A test-only OAuth2 network built from ``socialgit.credentials.oauth``'s generic helpers.
 
 Registered at test time as ``testoauth`` (``install``); an account points its
 ``authorize_url``/``token_url``/``base_url`` at a fixture server.
@@ -16,7 +16,7 @@ import httpx
 from providers import PROVIDERS
 from providers._pending import RESEND_IN_DOUBT, lookup, post
 from providers.base import AuthKind, MediaRules, Setting, ThreadStyle
-from socialgit import oauth
+from socialgit.credentials import oauth
 from socialgit.model import Account
 
 NAME = "testoauth"

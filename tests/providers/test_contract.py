@@ -10,7 +10,7 @@ provider (``THREADS``: webhook, outbox) sends the whole thread as one part. Link
 ``https://`` URLs, except for a provider with no network (``AUTH = "none"``: the outbox),
 whose link is the file it wrote, relative to the repository root.
 
-To add a network: in its fake module ``tests/providers/fake_<network>.py``, define
+To add a network: in its fake module ``tests/providers/<network>/fake.py``, define
 ``CONTRACT``: a dict from a row name to a context manager factory yielding ``(account,
 credentials, client)`` — an ``Account`` of that provider whose ``base_url`` (or credentials,
 for webhook networks) points at the fake, the credentials a person would give, and an
@@ -51,10 +51,10 @@ EnvFactory = Callable[[], AbstractContextManager[Env]]
 
 
 def _rows() -> list[tuple[str, str, EnvFactory]]:
-    """(provider, row name, env factory) from every ``fake_*.py`` beside this file."""
+    """(provider, row name, env factory) from every ``<network>/fake.py`` beside this file."""
     rows = []
-    for path in sorted(Path(__file__).parent.glob("fake_*.py")):
-        module = importlib.import_module(f"tests.providers.{path.stem}")
+    for path in sorted(Path(__file__).parent.glob("*/fake.py")):
+        module = importlib.import_module(f"tests.providers.{path.parent.name}.fake")
         for row, factory in getattr(module, "CONTRACT", {}).items():
             rows.append((row.split(":")[0], row, factory))
     return rows
@@ -175,7 +175,7 @@ def _check_link(auth: str, url: str | None, root: Path) -> None:
 
 
 def _with_urls(outgoing: Outgoing, name: str) -> Outgoing:
-    base = importlib.import_module(f"tests.providers.fake_{name}").MEDIA_BASE_URL
+    base = importlib.import_module(f"tests.providers.{name}.fake").MEDIA_BASE_URL
     parts = tuple(
         replace(part, media=tuple(replace(m, url=f"{base}/{m.path}") for m in part.media))
         for part in outgoing.parts

@@ -19,7 +19,7 @@ import httpx
 
 from providers import PROVIDERS
 from providers.base import Credentials, OnPart, Outgoing, Receipt, Setting
-from socialgit import oauth
+from socialgit.credentials import oauth
 from socialgit.errors import OutcomeUnknown, Rejected, Transient
 from socialgit.model import Account
 from tests.credentials.testprovider import (

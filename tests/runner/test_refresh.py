@@ -15,15 +15,15 @@ import httpx
 import pytest
 
 from providers.base import Credentials, OnPart, Outgoing, Receipt
-from socialgit import oauth
 from socialgit.config import load_config
-from socialgit.credentials import refresh_account
+from socialgit.credentials import oauth
+from socialgit.credentials.refresh import refresh_account
+from socialgit.credentials.vault import VAULT_FILE, Vault
 from socialgit.errors import Duplicate, OutcomeUnknown
 from socialgit.model import Account
 from socialgit.runner import Options, RunReport, publish
 from socialgit.runner.credentials import hooks
 from socialgit.runner.git import Repo as GitRepo
-from socialgit.vault import VAULT_FILE, Vault
 from tests.conftest import Repo
 from tests.credentials import testprovider
 from tests.credentials.conftest import CLIENT_ID, CLIENT_SECRET, _clean, git, key, server, site

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from socialgit.vault import VAULT_FILE, Vault
+from socialgit.credentials.vault import VAULT_FILE, Vault
 from tests.conftest import Repo
 from tests.credentials.conftest import _clean, git, key, server, site
 from tests.credentials.test_refresh import connected

@@ -22,9 +22,9 @@ import httpx
 import pytest
 
 from socialgit.config import load_config
-from socialgit.connect import connect
+from socialgit.credentials.connect import connect
+from socialgit.credentials.vault import VAULT_FILE, Vault
 from socialgit.runner.keys import delivery_key, in_shard
-from socialgit.vault import VAULT_FILE, Vault
 from tests.credentials.conftest import CLIENT_ID, CLIENT_SECRET, _clean, key, server
 from tests.credentials.helpers import browser
 from tests.oauth_server import OAuthServer

@@ -1,0 +1,142 @@
+"""Writes each delivery as a JSON file into a folder: for demos, dry runs and tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from providers._document import document
+from providers.base import (
+    IMAGE_TYPES,
+    VIDEO_TYPES,
+    AuthKind,
+    Credentials,
+    MediaRules,
+    OnPart,
+    Outgoing,
+    Receipt,
+    Setting,
+    ThreadStyle,
+)
+from socialgit.errors import Transient, Unsupported
+
+if TYPE_CHECKING:
+    import httpx
+    from socialgit.model import Account, Part
+
+NAME = "outbox"
+TITLE = "Outbox folder"
+THREADS: ThreadStyle = "document"
+MEDIA = MediaRules(max_count=100, max_bytes={t: 1 << 40 for t in IMAGE_TYPES | VIDEO_TYPES})
+SETTINGS: Mapping[str, Setting] = {
+    "path": Setting(str, required=True, help="folder, relative to the repository root"),
+    "limit": Setting(int, help="a length limit to check posts against (default: none)"),
+}
+SECRETS: tuple[str, ...] = ()
+
+
+def length(text: str) -> int:
+    return len(text)
+
+
+def limit(account: Account, part: Part) -> int:
+    configured = account.settings.get("limit")
+    return configured if isinstance(configured, int) else 100_000
+
+
+def text_problems(text: str) -> list[str]:
+    return []
+
+
+def facets(text: str) -> list[dict[str, Any]]:
+    return []
+
+
+# -- runtime: no credentials; a delivery is a file named by its key -----------------------
+AUTH: AuthKind = "none"
+# The file named by the key is the record: ``lookup`` can always tell, so never resend blind.
+RESEND_IN_DOUBT = False
+
+
+def folder(account: Account, root: Path) -> Path:
+    return root / str(account.settings.get("path", "outbox"))
+
+
+def file_for(account: Account, outgoing: Outgoing) -> Path:
+    return folder(account, outgoing.root) / f"{outgoing.key}.json"
+
+
+def _receipt(account: Account, outgoing: Outgoing) -> Receipt:
+    # The "link" is the file, relative to the repository, so output can point at it.
+    where = f"{str(account.settings.get('path', 'outbox')).rstrip('/')}/{outgoing.key}.json"
+    return Receipt(id=outgoing.key, url=where, parts=(outgoing.key,))
+
+
+def generate_auth_url(account: Account, redirect_uri: str, state: str, code_challenge: str) -> str:
+    raise Unsupported("the outbox provider needs no login")
+
+
+def authenticate(
+    client: httpx.Client,
+    account: Account,
+    code: str,
+    code_verifier: str,
+    redirect_uri: str,
+    credentials: Credentials,
+) -> Credentials:
+    return {}
+
+
+def refresh_token(client: httpx.Client, account: Account, credentials: Credentials) -> Credentials:
+    return dict(credentials)
+
+
+def expires_at(credentials: Credentials) -> datetime | None:
+    return None
+
+
+def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> dict[str, str]:
+    return {"id": account.name, "name": f"folder {account.settings.get('path', 'outbox')}"}
+
+
+def post(
+    client: httpx.Client,
+    account: Account,
+    credentials: Credentials,
+    outgoing: Outgoing,
+    done: tuple[str, ...],
+    on_part: OnPart,
+) -> Receipt:
+    """Write the delivery atomically: a reader sees the whole file or none (rename)."""
+    target = file_for(account, outgoing)
+    if not target.exists():  # written before (a rerun): the same key is the same delivery
+        body = json.dumps(document(outgoing), ensure_ascii=False, indent=2) + "\n"
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=target.parent)
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    out.write(body)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(temp, target)
+            finally:
+                if os.path.exists(temp):
+                    os.unlink(temp)
+        except OSError as exc:
+            raise Transient(f"cannot write to the outbox folder: {exc.strerror}") from exc
+    receipt = _receipt(account, outgoing)
+    if not done:
+        on_part(receipt.id)
+    return receipt
+
+
+def lookup(
+    client: httpx.Client, account: Account, credentials: Credentials, outgoing: Outgoing
+) -> Receipt | None:
+    return _receipt(account, outgoing) if file_for(account, outgoing).exists() else None

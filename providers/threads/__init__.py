@@ -1,0 +1,190 @@
+"""Threads (Meta): container, then publish. Media must be reachable at a public URL.
+
+Sign-in and refresh live in ``_threads_auth``, containers and publishing in
+``_threads_publish``, the Graph API plumbing in ``_threads_graph``; this module holds the
+text rules and fits them together as the ``Provider`` the registry lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import regex
+
+from providers._text import grapheme_list, utf8_bytes
+from providers.base import (
+    AuthKind,
+    Credentials,
+    MediaRules,
+    OnPart,
+    Outgoing,
+    Receipt,
+    Setting,
+    ThreadStyle,
+)
+from providers.threads import auth as _threads_auth
+from providers.threads import publish as _threads_publish
+from socialgit.errors import AuthRevoked, OutcomeUnknown, Rejected
+
+if TYPE_CHECKING:
+    import httpx
+
+    from socialgit.model import Account, Part
+
+NAME = "threads"
+TITLE = "Threads"
+THREADS: ThreadStyle = "replies"
+_MB = 1024 * 1024
+MEDIA = MediaRules(
+    max_count=20,
+    max_bytes={
+        "image/jpeg": 8 * _MB,
+        "image/png": 8 * _MB,
+        "video/mp4": 1024 * _MB,
+        "video/quicktime": 1024 * _MB,
+    },
+    alt_max=None,
+    needs_public_url=True,
+)
+SETTINGS: Mapping[str, Setting] = {
+    "client_id": Setting(str, required=True, help="the Meta app id"),
+    "user_id": Setting(str, help="Threads user id (found with the token when not set)"),
+    "scope": Setting(str, help="OAuth scopes, comma-separated (default: publish and replies)"),
+}
+# issued_at: Threads refreshes a token only once it is 24 hours old; user_id: found at connect.
+SECRETS: tuple[str, ...] = ("access_token", "expires_at", "issued_at", "client_secret", "user_id")
+
+MAX_LINKS = 5
+_EMOJI = regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}")
+_LINK = regex.compile(r"(?:https?://|www\.)[^\s]+", regex.I)
+
+
+def length(text: str) -> int:
+    # Meta documents that emoji count as their UTF-8 byte length; everything else is one.
+    return sum(
+        utf8_bytes(cluster) if _EMOJI.search(cluster) else 1 for cluster in grapheme_list(text)
+    )
+
+
+def limit(account: Account, part: Part) -> int:
+    return 500
+
+
+def text_problems(text: str) -> list[str]:
+    links = len(_LINK.findall(text))
+    if links > MAX_LINKS:
+        return [f"Threads allows at most {MAX_LINKS} links in a post; this part has {links}"]
+    return []
+
+
+def facets(text: str) -> list[dict[str, Any]]:
+    return []
+
+
+# -- runtime ---------------------------------------------------------------------------
+AUTH: AuthKind = "oauth2"
+# Threads keeps no idempotency key: a delivery in doubt is looked up, never resent blind.
+RESEND_IN_DOUBT = False
+
+generate_auth_url = _threads_auth.generate_auth_url
+refresh_token = _threads_auth.refresh_token
+expires_at = _threads_auth.expires_at
+
+
+def authenticate(
+    client: httpx.Client,
+    account: Account,
+    code: str,
+    code_verifier: str,
+    redirect_uri: str,
+    credentials: Credentials,
+) -> Credentials:
+    stored = _threads_auth.authenticate(
+        client, account, code, code_verifier, redirect_uri, credentials
+    )
+    who = whoami(client, account, stored)
+    stored["user_id"] = who["id"]  # publishing names the user in every path
+    return stored
+
+
+def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> dict[str, str]:
+    session = _threads_publish.Session(client, account, _token(account, credentials), "me")
+    me = session.get("me", "Threads whoami", fields="id,username")
+    found = {"id": me.get("id"), "name": me.get("username"), "handle": me.get("username")}
+    return {key: str(value) for key, value in found.items() if value}
+
+
+def post(
+    client: httpx.Client,
+    account: Account,
+    credentials: Credentials,
+    outgoing: Outgoing,
+    done: tuple[str, ...],
+    on_part: OnPart,
+) -> Receipt:
+    for number, part in enumerate(outgoing.parts, 1):
+        if number > len(done):
+            _check_text(part.text, number)
+    session = _session(client, account, credentials)
+    ids = list(done)
+    for number, part in enumerate(outgoing.parts, 1):
+        if number <= len(done):
+            continue
+        if not ids:
+            _threads_publish.check_quota(session)
+        ids.append(_threads_publish.publish_part(session, part, ids[-1] if ids else None))
+        on_part(ids[-1])
+    if not ids:
+        raise Rejected(f"{outgoing.post}: nothing to post")
+    return Receipt(id=ids[0], url=_threads_publish.permalink(session, ids[0]), parts=tuple(ids))
+
+
+def lookup(
+    client: httpx.Client, account: Account, credentials: Credentials, outgoing: Outgoing
+) -> Receipt | None:
+    """None only when no post of the first part's text exists since the occurrence (the
+    listing is complete, so nothing went out). A post that matches cannot be tied to this
+    delivery: Threads stores nothing of our key, and another delivery may carry the same
+    text. That is for a person to judge (OutcomeUnknown), never a receipt we invent."""
+    first = outgoing.parts[0] if outgoing.parts else None
+    if first is None or not first.text.strip():
+        raise OutcomeUnknown(
+            f"{outgoing.post}: a Threads post without text cannot be matched; check the account"
+        )
+    session = _session(client, account, credentials)
+    since = outgoing.occurrence - _threads_publish.SLACK
+    found = _threads_publish.matches(session, first.text, None, since)
+    if not found:
+        return None
+    where = _threads_publish.permalink(session, found[0]) or f"post {found[0]}"
+    raise OutcomeUnknown(
+        f"{outgoing.post}: a Threads post with this text went out since {since:%Y-%m-%d %H:%M} "
+        f"UTC ({where}); Threads keeps nothing that ties it to this delivery"
+    )
+
+
+def _check_text(text: str, number: int) -> None:
+    problems = text_problems(text)
+    if length(text) > 500:
+        problems.append(f"Threads takes 500 characters; this part has {length(text)}")
+    if problems:
+        raise Rejected(f"part {number}: {'; '.join(problems)}")
+
+
+def _token(account: Account, credentials: Credentials) -> str:
+    token = credentials.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise AuthRevoked(
+            f"no Threads access token is stored: run `socialgit connect {account.name}`"
+        )
+    return token
+
+
+def _session(
+    client: httpx.Client, account: Account, credentials: Credentials
+) -> _threads_publish.Session:
+    token = _token(account, credentials)
+    user = account.settings.get("user_id") or credentials.get("user_id")
+    if not isinstance(user, str | int) or not str(user):
+        user = whoami(client, account, credentials)["id"]
+    return _threads_publish.Session(client, account, token, str(user))
