@@ -1,8 +1,10 @@
 """The one interface every network module fits, and the small values it is described by.
 
-Each provider is a *module* (as pre-commit's languages are): module-level constants and
-functions that satisfy :class:`Provider` structurally. The registry in ``providers/__init__``
-lists them in one typed dict.
+Each network is a package whose ``__init__`` is a *module* (as pre-commit's languages are):
+module-level constants and functions that satisfy :class:`Network` structurally. The parts a
+network may leave out have their defaults in ``providers/defaults.py``; the registry in
+``providers/__init__`` fills them in when it loads the module, so what the core sees is a
+whole :class:`Provider`.
 """
 
 from __future__ import annotations
@@ -84,13 +86,17 @@ class Receipt:
 OnPart = Callable[[str], None]
 
 
-class Provider(Protocol):
+class Network(Protocol):
+    """What a network's module must define. ``mypy --strict`` proves each registered module
+    fits (``providers/__init__``); ``docs/adding-a-network.md`` says what each part must
+    guarantee."""
+
     NAME: str  # the registry key, as written in `provider:`
     TITLE: str  # as people call it
     THREADS: ThreadStyle  # how the later parts of a thread go out
     MEDIA: MediaRules
     SETTINGS: Mapping[str, Setting]  # account keys beyond provider/base_url/authorize_url/token_url
-    SECRETS: tuple[str, ...]  # fields of its vault entry (SPEC §6)
+    SECRETS: tuple[str, ...]  # fields of its vault entry (docs/vault.md)
     # True when the receiver dedupes on the delivery key, so a delivery in doubt may be sent
     # again with the same key (webhook); False: in doubt needs ``lookup`` or a person.
     RESEND_IN_DOUBT: bool
@@ -101,19 +107,8 @@ class Provider(Protocol):
     def limit(self, account: Account, part: Part) -> int:
         """The most ``length`` may be for this part on this account."""
 
-    def text_problems(self, text: str) -> list[str]:
-        """Rules other than length (e.g. Threads' five links); each a message."""
-
-    def facets(self, text: str) -> list[dict[str, Any]]:
-        """Rich-text annotations the post will carry (Bluesky); [] elsewhere."""
-
     # -- credentials (``socialgit connect``, ``refresh``) --------------------------------
     AUTH: AuthKind
-
-    def generate_auth_url(
-        self, account: Account, redirect_uri: str, state: str, code_challenge: str
-    ) -> str:
-        """The URL a person opens to grant access (OAuth2 authorization code with PKCE S256)."""
 
     def authenticate(
         self,
@@ -127,14 +122,6 @@ class Provider(Protocol):
         """Exchange a code (or, for non-OAuth networks, check ``credentials``); the result
         is stored in the vault. ``credentials`` holds what the person gave (client_secret,
         app password, webhook URL)."""
-
-    def refresh_token(
-        self, client: httpx.Client, account: Account, credentials: Credentials
-    ) -> Credentials:
-        """New credentials; the old refresh token may be spent once this returns."""
-
-    def expires_at(self, credentials: Credentials) -> datetime | None:
-        """When these credentials stop working unless refreshed; None: they do not expire."""
 
     def whoami(
         self, client: httpx.Client, account: Account, credentials: Credentials
@@ -159,3 +146,29 @@ class Provider(Protocol):
     ) -> Receipt | None:
         """For a delivery in doubt: what of it arrived (None: nothing did). Raises
         ``OutcomeUnknown`` when the network cannot tell."""
+
+
+class Provider(Network, Protocol):
+    """A network as the core sees it: its module, with the optional parts it left out filled
+    in from ``providers/defaults.py`` (which documents each default)."""
+
+    REFRESH_FIELDS: tuple[str, ...]  # vault fields beyond SECRETS that refresh_token writes
+
+    def text_problems(self, text: str) -> list[str]:
+        """Rules other than length (e.g. Threads' five links); each a message."""
+
+    def facets(self, text: str) -> list[dict[str, Any]]:
+        """Rich-text annotations the post will carry (Bluesky)."""
+
+    def generate_auth_url(
+        self, account: Account, redirect_uri: str, state: str, code_challenge: str
+    ) -> str:
+        """The URL a person opens to grant access (OAuth2 authorization code with PKCE S256)."""
+
+    def refresh_token(
+        self, client: httpx.Client, account: Account, credentials: Credentials
+    ) -> Credentials:
+        """New credentials; the old refresh token may be spent once this returns."""
+
+    def expires_at(self, credentials: Credentials) -> datetime | None:
+        """When these credentials stop working unless refreshed; None: they do not expire."""

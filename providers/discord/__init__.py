@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -58,14 +58,6 @@ def length(text: str) -> int:
 
 def limit(account: Account, part: Part) -> int:
     return 2000
-
-
-def text_problems(text: str) -> list[str]:
-    return []
-
-
-def facets(text: str) -> list[dict[str, Any]]:
-    return []
 
 
 # -- runtime ---------------------------------------------------------------------------
@@ -173,14 +165,6 @@ def authenticate(
         if hook.get(key):
             checked[key] = str(hook[key])
     return checked
-
-
-def refresh_token(client: httpx.Client, account: Account, credentials: Credentials) -> Credentials:
-    return dict(credentials)  # webhooks do not expire: nothing to refresh
-
-
-def expires_at(credentials: Credentials) -> datetime | None:
-    return None
 
 
 def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> dict[str, str]:

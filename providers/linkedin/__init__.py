@@ -74,14 +74,6 @@ def limit(account: Account, part: Part) -> int:
     return 3000
 
 
-def text_problems(text: str) -> list[str]:
-    return []
-
-
-def facets(text: str) -> list[dict[str, Any]]:
-    return []
-
-
 # -- runtime ---------------------------------------------------------------------------
 AUTH: AuthKind = "oauth2"
 # LinkedIn keeps no idempotency key: a post in doubt is looked up, never resent blind.

@@ -104,14 +104,6 @@ def limit(account: Account, part: Part) -> int:
     return configured if isinstance(configured, int) else 500
 
 
-def text_problems(text: str) -> list[str]:
-    return []
-
-
-def facets(text: str) -> list[dict[str, Any]]:
-    return []
-
-
 # -- runtime ---------------------------------------------------------------------------
 AUTH: AuthKind = "oauth2"
 RESEND_IN_DOUBT = False  # the server's idempotency lasts an hour; a later run may come after

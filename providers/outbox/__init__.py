@@ -6,9 +6,8 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from providers._document import document
 from providers.base import (
@@ -27,6 +26,7 @@ from socialgit.errors import Transient, Unsupported
 
 if TYPE_CHECKING:
     import httpx
+
     from socialgit.model import Account, Part
 
 NAME = "outbox"
@@ -47,14 +47,6 @@ def length(text: str) -> int:
 def limit(account: Account, part: Part) -> int:
     configured = account.settings.get("limit")
     return configured if isinstance(configured, int) else 100_000
-
-
-def text_problems(text: str) -> list[str]:
-    return []
-
-
-def facets(text: str) -> list[dict[str, Any]]:
-    return []
 
 
 # -- runtime: no credentials; a delivery is a file named by its key -----------------------
@@ -90,14 +82,6 @@ def authenticate(
     credentials: Credentials,
 ) -> Credentials:
     return {}
-
-
-def refresh_token(client: httpx.Client, account: Account, credentials: Credentials) -> Credentials:
-    return dict(credentials)
-
-
-def expires_at(credentials: Credentials) -> datetime | None:
-    return None
 
 
 def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> dict[str, str]:

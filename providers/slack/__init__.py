@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from providers.base import (
     AuthKind,
@@ -47,14 +47,6 @@ def length(text: str) -> int:
 def limit(account: Account, part: Part) -> int:
     # Slack truncates at 40,000 but advises 4,000 for readable messages.
     return 4000
-
-
-def text_problems(text: str) -> list[str]:
-    return []
-
-
-def facets(text: str) -> list[dict[str, Any]]:
-    return []
 
 
 # -- runtime ---------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -59,14 +58,6 @@ def length(text: str) -> int:
 
 def limit(account: Account, part: Part) -> int:
     return 1024 if part.media else 4096
-
-
-def text_problems(text: str) -> list[str]:
-    return []
-
-
-def facets(text: str) -> list[dict[str, Any]]:
-    return []
 
 
 # -- runtime ---------------------------------------------------------------------------
@@ -256,14 +247,6 @@ def authenticate(
 ) -> Credentials:
     whoami(client, account, credentials)  # the token works and the bot sees the chat
     return {"bot_token": credentials["bot_token"]}
-
-
-def refresh_token(client: httpx.Client, account: Account, credentials: Credentials) -> Credentials:
-    return dict(credentials)  # bot tokens do not expire
-
-
-def expires_at(credentials: Credentials) -> datetime | None:
-    return None
 
 
 def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> dict[str, str]:

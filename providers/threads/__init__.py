@@ -7,7 +7,7 @@ text rules and fits them together as the ``Provider`` the registry lists."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import regex
 
@@ -74,10 +74,6 @@ def text_problems(text: str) -> list[str]:
     links = len(_LINK.findall(text))
     if links > MAX_LINKS:
         return [f"Threads allows at most {MAX_LINKS} links in a post; this part has {links}"]
-    return []
-
-
-def facets(text: str) -> list[dict[str, Any]]:
     return []
 
 

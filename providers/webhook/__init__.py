@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from providers import _http
@@ -54,14 +53,6 @@ def limit(account: Account, part: Part) -> int:
     return configured if isinstance(configured, int) else 100_000
 
 
-def text_problems(text: str) -> list[str]:
-    return []
-
-
-def facets(text: str) -> list[dict[str, Any]]:
-    return []
-
-
 # -- runtime: one POST per delivery; the receiver dedupes on the Idempotency-Key ----------
 AUTH: AuthKind = "webhook"
 # The key goes with every request and receivers dedupe on it: a delivery in doubt is resent.
@@ -92,14 +83,6 @@ def authenticate(
     credentials: Credentials,
 ) -> Credentials:
     return {"url": _url(account, credentials)} if credentials.get("url") else {}
-
-
-def refresh_token(client: httpx.Client, account: Account, credentials: Credentials) -> Credentials:
-    return dict(credentials)
-
-
-def expires_at(credentials: Credentials) -> datetime | None:
-    return None
 
 
 def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> dict[str, str]:

@@ -85,14 +85,6 @@ def limit(account: Account, part: Part) -> int:
     return configured if isinstance(configured, int) else 280
 
 
-def text_problems(text: str) -> list[str]:
-    return []
-
-
-def facets(text: str) -> list[dict[str, Any]]:
-    return []
-
-
 # -- runtime ---------------------------------------------------------------------------
 AUTH: AuthKind = "oauth2"
 RESEND_IN_DOUBT = False  # see the module's docstring

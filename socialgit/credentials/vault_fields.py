@@ -48,7 +48,7 @@ _NAME = re.compile(r"^(?=.{1,30}$)[a-z]+(?:_[a-z]+)*$|^(?=.{1,30}$)[a-z]+(?:[A-Z
 
 def accepted(provider: Provider) -> tuple[str, ...]:
     """Every field ``vault put`` takes for ``provider``, in a stable order."""
-    extra = getattr(provider, "REFRESH_FIELDS", ())
+    extra = provider.REFRESH_FIELDS
     fields = [*provider.SECRETS, *extra, *(OAUTH2 if provider.AUTH == "oauth2" else ())]
     return tuple(dict.fromkeys(fields))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from providers import _http, discord
+from providers import PROVIDERS, _http, discord
 from socialgit.errors import (
     AuthRevoked,
     OutcomeUnknown,
@@ -94,9 +94,9 @@ def test_resume_sends_only_what_is_not_done(fake: FakeDiscord, tmp_path: Path) -
 def test_whoami_and_the_no_op_credential_operations(fake: FakeDiscord) -> None:
     with fake.client() as client:
         who = discord.whoami(client, ACCOUNT, creds(fake))
-        assert discord.refresh_token(client, ACCOUNT, creds(fake)) == creds(fake)
+        assert PROVIDERS["discord"].refresh_token(client, ACCOUNT, creds(fake)) == creds(fake)
     assert who["id"] == fake.webhook_id and who["name"] == "announcements-hook"
-    assert discord.expires_at(creds(fake)) is None
+    assert PROVIDERS["discord"].expires_at(creds(fake)) is None
     assert discord.AUTH == "webhook"
     with pytest.raises(Unsupported):
         discord.generate_auth_url(ACCOUNT, "http://localhost/cb", "state", "challenge")

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from providers import _http, telegram
+from providers import PROVIDERS, _http, telegram
 from providers.base import OutgoingMedia, OutgoingPart
 from socialgit.errors import (
     AuthRevoked,
@@ -105,7 +105,7 @@ def test_whoami_authenticate_and_no_ops(fake: FakeTelegram) -> None:
     with fake.client() as client:
         who = telegram.whoami(client, ACCOUNT, creds(fake))
         stored = telegram.authenticate(client, ACCOUNT, "", "", "", {**creds(fake), "x": "y"})
-        assert telegram.refresh_token(client, ACCOUNT, stored) == creds(fake)
+        assert PROVIDERS["telegram"].refresh_token(client, ACCOUNT, stored) == creds(fake)
     assert who == {
         "id": "123456789",
         "name": "notes_bot",
@@ -113,7 +113,7 @@ def test_whoami_authenticate_and_no_ops(fake: FakeTelegram) -> None:
         "chat": "Release notes",
     }
     assert stored == creds(fake)
-    assert telegram.expires_at(stored) is None
+    assert PROVIDERS["telegram"].expires_at(stored) is None
     assert telegram.AUTH == "token"
     with pytest.raises(Unsupported):
         telegram.generate_auth_url(ACCOUNT, "http://localhost/cb", "s", "c")

@@ -1,0 +1,55 @@
+"""The optional parts of a network, for the networks that leave them out.
+
+A network's module defines what ``providers.base.Network`` requires; for each name below that
+it does not define, the registry uses the function here. A module that defines one must give
+it the same signature (``tests/providers/test_registry.py`` checks).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from socialgit.errors import Unsupported
+
+if TYPE_CHECKING:
+    import httpx
+
+    from providers.base import Credentials
+    from socialgit.model import Account
+
+OPTIONAL = (
+    "REFRESH_FIELDS",
+    "text_problems",
+    "facets",
+    "generate_auth_url",
+    "refresh_token",
+    "expires_at",
+)
+
+REFRESH_FIELDS: tuple[str, ...] = ()  # refresh_token writes nothing beyond SECRETS
+
+
+def text_problems(text: str) -> list[str]:
+    """No rules beyond the length."""
+    return []
+
+
+def facets(text: str) -> list[dict[str, Any]]:
+    """Plain text: the network finds links and tags itself, or shows none."""
+    return []
+
+
+def generate_auth_url(account: Account, redirect_uri: str, state: str, code_challenge: str) -> str:
+    """Only OAuth2 networks (``AUTH == "oauth2"``) have a page to grant access on."""
+    raise Unsupported(f"{account.provider} has no sign-in page: `socialgit connect` asks instead")
+
+
+def refresh_token(client: httpx.Client, account: Account, credentials: Credentials) -> Credentials:
+    """Credentials that do not expire (a webhook URL, a bot token): nothing to renew."""
+    return dict(credentials)
+
+
+def expires_at(credentials: Credentials) -> datetime | None:
+    """Credentials that do not expire."""
+    return None
