@@ -22,6 +22,12 @@ def document(outgoing: Outgoing) -> dict[str, Any]:
         }
         for part in outgoing.parts
     ]
+    keys: dict[str, Any] = {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in outgoing.keys.items()
+    }
+    if outgoing.cover is not None:
+        keys["cover"] = {"path": outgoing.cover.path, "mime": outgoing.cover.mime}
     return {
         "version": VERSION,
         "key": outgoing.key,
@@ -32,4 +38,6 @@ def document(outgoing: Outgoing) -> dict[str, Any]:
         # string; ``parts`` keeps the thread structure.
         "text": "\n\n---\n\n".join(part.text for part in outgoing.parts),
         "parts": parts,
+        # Only when the post sets any (title, link, tags, canonical_url, cover, excerpt, slug).
+        **({"keys": keys} if keys else {}),
     }

@@ -38,6 +38,20 @@ class Setting:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyRule:
+    """How a network uses a post key besides the text (``title``, ``link``, ``tags``, …).
+
+    A network lists the keys it uses in ``KEYS``; a key a post sets that none of its targets
+    uses is a warning, and a ``required`` one missing is an error, per target."""
+
+    required: bool = False
+    max_length: int | None = None  # characters (code points) of the value, or of each item
+    max_items: int | None = None  # for lists (tags)
+    pattern: str | None = None  # a regular expression the value (each item) must match
+    pattern_help: str = ""  # what the pattern asks for, in words
+
+
+@dataclass(frozen=True, slots=True)
 class MediaRules:
     max_count: int  # attachments per part; 0: this network takes none
     max_bytes: Mapping[str, int] = field(default_factory=dict)  # by MIME type; absent: refused
@@ -70,6 +84,10 @@ class Outgoing:
     parts: tuple[OutgoingPart, ...]
     account: str = ""  # the account's name, for messages (never a URL: it may carry a token)
     root: Path = Path()  # the repository root: where the outbox folder is resolved
+    # The post keys this account receives (overrides applied): ``title``, ``link``, ``tags``
+    # (a tuple), ``canonical_url``, ``excerpt``, ``slug``; absent when the post has none.
+    keys: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+    cover: OutgoingMedia | None = None  # the ``cover:`` image, read like a part's media
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +171,7 @@ class Provider(Network, Protocol):
     in from ``providers/defaults.py`` (which documents each default)."""
 
     REFRESH_FIELDS: tuple[str, ...]  # vault fields beyond SECRETS that refresh_token writes
+    KEYS: Mapping[str, KeyRule]  # post keys it uses besides the text (title, link, tags, …)
 
     def text_problems(self, text: str) -> list[str]:
         """Rules other than length (e.g. Threads' five links); each a message."""

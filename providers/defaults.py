@@ -7,9 +7,12 @@ it the same signature (``tests/providers/test_registry.py`` checks).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from providers.base import KeyRule
 from socialgit.errors import Unsupported
 
 if TYPE_CHECKING:
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
 
 OPTIONAL = (
     "REFRESH_FIELDS",
+    "KEYS",
     "text_problems",
     "facets",
     "generate_auth_url",
@@ -28,6 +32,7 @@ OPTIONAL = (
 )
 
 REFRESH_FIELDS: tuple[str, ...] = ()  # refresh_token writes nothing beyond SECRETS
+KEYS: Mapping[str, KeyRule] = MappingProxyType({})  # only the text: title, link, … are ignored
 
 
 def text_problems(text: str) -> list[str]:

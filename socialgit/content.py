@@ -7,11 +7,12 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from socialgit import postkeys
 from socialgit.compose import Prepared, prepare
 from socialgit.config import LoadedConfig, load_config
 from socialgit.fields import Findings
 from socialgit.media import check_for_account, inspect
-from socialgit.model import Config, Post, Problem
+from socialgit.model import Config, Media, Post, Problem
 from socialgit.post import parse_post
 
 Signature = tuple[int, int, int]  # mtime_ns, size, inode: cheap and enough to see a change
@@ -30,7 +31,7 @@ class Report:
 
     def light(self) -> Report:
         """What a plan needs, without texts: small and quick to load from the cache."""
-        post = replace(self.post, parts=(), overrides={}) if self.post else None
+        post = replace(self.post, parts=(), overrides={}, keys={}) if self.post else None
         return replace(self, post=post, prepared={})
 
 
@@ -133,6 +134,15 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
                     "people who cannot see it",
                     "warning",
                 )
+    covers = [post.keys.get("cover"), *(o.keys.get("cover") for o in post.overrides.values())]
+    for cover in covers:
+        if cover is None or not isinstance(cover.value, str) or cover.value in media_deps:
+            continue
+        media_deps[cover.value] = signature(root / cover.value)
+        known = inspect(root, Media(cover.value, "", cover.line), out)
+        if known is not None and not known[0].startswith("image/"):
+            out.add(cover.line, cover.column, f"cover {cover.value!r} must be an image")
+    postkeys.check(post, config.accounts, out)
     for name in post.targets:
         account = config.accounts[name]
         ready = prepare(post, account)

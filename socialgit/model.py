@@ -49,12 +49,25 @@ class Part:
     line: int  # first line of this part in the post file
 
 
+KeyValue = str | tuple[str, ...]  # a post key's value: text, or a list of texts (tags)
+
+
+@dataclass(frozen=True)
+class Key:
+    """A post key besides the text (``title:``, ``link:``, ``tags:``, …; socialgit/postkeys.py)."""
+
+    value: KeyValue
+    line: int
+    column: int = 1
+
+
 @dataclass(frozen=True)
 class Override:
     account: str  # an account name or a provider name, as written
     text: str | None
     line: int
     parts: tuple[Part, ...] = ()
+    keys: dict[str, Key] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,7 @@ class Post:
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     line: int = 1  # line of ``publish_at`` (where delivery problems point)
     target_lines: dict[str, int] = field(default_factory=dict)
+    keys: dict[str, Key] = field(default_factory=dict)  # title, link, tags, … as written
 
     @property
     def identity(self) -> str:

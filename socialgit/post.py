@@ -9,7 +9,7 @@ from posixpath import dirname, join, normpath
 from typing import Any
 
 from providers import PROVIDERS
-from socialgit import fields
+from socialgit import fields, postkeys
 from socialgit.model import Config, Media, Override, Part, Post, PostStatus
 from socialgit.times import TimeError, parse_time, zone
 from socialgit.yamlnodes import Node, YamlError, load
@@ -23,10 +23,11 @@ KEYS = (
     "timezone",
     "repeat",
     "until",
+    *postkeys.NAMES,
     "overrides",
     "results",
 )
-OVERRIDE_KEYS = ("text",)
+OVERRIDE_KEYS = ("text", *postkeys.NAMES)
 STATUSES: tuple[PostStatus, ...] = ("draft", "scheduled", "published", "error", "missed")
 _FENCE = re.compile(r"^---[ \t]*\r?$")
 _IMAGE = re.compile(r'^[ \t]*!\[(?P<alt>[^\]]*)\]\((?P<path>[^)\s]+)(?:[ \t]+"[^"]*")?\)[ \t]*$')
@@ -195,6 +196,7 @@ def _build(
     if not parts:
         out.add(file.body_line, 1, "the post has no text: write it below the front-matter")
 
+    keys = postkeys.parse(top, path, out)
     overrides = _overrides(top.get("overrides"), path, config, out)
     results = _results(top.get("results"), out)
     if out.failed or publish is None:
@@ -214,6 +216,7 @@ def _build(
         results=results,
         line=node.line if node else 1,
         target_lines=target_lines,
+        keys=keys,
     )
 
 
@@ -265,7 +268,8 @@ def _overrides(
             parts = tuple(parse_body(text, first, path))
             if not parts:
                 out.at(text_node, f"override {name!r} has an empty text")
-        found[name] = Override(name, text, body.key_line, parts)
+        keys = postkeys.parse(body.value, path, out)
+        found[name] = Override(name, text, body.key_line, parts, keys)
     return found
 
 

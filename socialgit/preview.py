@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from providers import PROVIDERS
+from socialgit import postkeys
 from socialgit.compose import facets
 from socialgit.content import Content, load_content
 from socialgit.errors import ProblemsFound, UsageError
@@ -41,7 +43,14 @@ def preview_document(content: Content, rel: str) -> dict[str, Any]:
             }
             for part in prepared.parts
         ]
-        targets.append({"account": name, "provider": prepared.provider, "parts": parts})
+        uses = PROVIDERS[account.provider].KEYS
+        keys = postkeys.values(postkeys.resolve(report.post, account))
+        target: dict[str, Any] = {"account": name, "provider": prepared.provider}
+        target["keys"] = {
+            k: list(v) if isinstance(v, tuple) else v for k, v in keys.items() if k in uses
+        }
+        target["parts"] = parts
+        targets.append(target)
     return {"post": rel, "targets": targets}
 
 

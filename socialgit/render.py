@@ -130,6 +130,9 @@ def preview_text(document: dict[str, Any]) -> str:
     for target in document["targets"]:
         lines.append("")
         lines.append(f"== {target['account']} ({target['provider']})")
+        for name, value in target.get("keys", {}).items():
+            shown = ", ".join(value) if isinstance(value, list) else value
+            lines.append(f"   {name}: {shown}")
         many = len(target["parts"]) > 1
         for number, part in enumerate(target["parts"], 1):
             flag = "  TOO LONG" if part["length"] > part["limit"] else ""

@@ -15,6 +15,7 @@ from providers.base import (
     VIDEO_TYPES,
     AuthKind,
     Credentials,
+    KeyRule,
     MediaRules,
     OnPart,
     Outgoing,
@@ -22,6 +23,7 @@ from providers.base import (
     Setting,
     ThreadStyle,
 )
+from socialgit import postkeys
 from socialgit.errors import Transient, Unsupported
 
 if TYPE_CHECKING:
@@ -37,6 +39,8 @@ SETTINGS: Mapping[str, Setting] = {
     "path": Setting(str, required=True, help="folder, relative to the repository root"),
     "limit": Setting(int, help="a length limit to check posts against (default: none)"),
 }
+# The document carries every post key, for the receiver to use as it likes.
+KEYS: Mapping[str, KeyRule] = {name: KeyRule() for name in postkeys.NAMES}
 SECRETS: tuple[str, ...] = ()
 
 

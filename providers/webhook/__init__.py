@@ -12,6 +12,7 @@ from providers.base import (
     VIDEO_TYPES,
     AuthKind,
     Credentials,
+    KeyRule,
     MediaRules,
     OnPart,
     Outgoing,
@@ -19,6 +20,7 @@ from providers.base import (
     Setting,
     ThreadStyle,
 )
+from socialgit import postkeys
 from socialgit.errors import (
     OutcomeUnknown,
     RateLimited,
@@ -41,6 +43,8 @@ SETTINGS: Mapping[str, Setting] = {
     "url": Setting(str, help="where to POST, when the URL is not a secret (else the vault)"),
     "limit": Setting(int, help="a length limit to check posts against (default: none)"),
 }
+# The document carries every post key, for the receiver to use as it likes.
+KEYS: Mapping[str, KeyRule] = {name: KeyRule() for name in postkeys.NAMES}
 SECRETS: tuple[str, ...] = ("url",)
 
 

@@ -20,6 +20,7 @@ import httpx
 
 from providers import PROVIDERS
 from providers.base import Credentials, Outgoing, OutgoingMedia, OutgoingPart, Provider, Receipt
+from socialgit import postkeys
 from socialgit.compose import prepare
 from socialgit.errors import (
     AuthExpired,
@@ -305,20 +306,12 @@ def _still_in_doubt(
 
 def outgoing_for(work: Work, ctx: Context) -> Outgoing:
     prepared = prepare(work.post, work.account)
-    base = ctx.config.media_base_url
-    parts = []
-    for part in prepared.parts:
-        media = []
-        for item in part.media:
-            file = ctx.root / item.path
-            try:
-                with open(file, "rb") as handle:
-                    mime = sniff(handle.read(16)) or "application/octet-stream"
-            except OSError:
-                mime = "application/octet-stream"
-            url = f"{base.rstrip('/')}/{item.path}" if base else None
-            media.append(OutgoingMedia(item.path, file, mime, item.alt, url))
-        parts.append(OutgoingPart(part.text, tuple(media)))
+    parts = [
+        OutgoingPart(part.text, tuple(_media(ctx, item.path, item.alt) for item in part.media))
+        for part in prepared.parts
+    ]
+    keys = postkeys.values(postkeys.resolve(work.post, work.account))
+    cover = keys.pop("cover", None)
     return Outgoing(
         key=work.key,
         post=work.post.path,
@@ -326,4 +319,18 @@ def outgoing_for(work: Work, ctx: Context) -> Outgoing:
         parts=tuple(parts),
         account=work.account.name,
         root=ctx.root,
+        keys=keys,
+        cover=_media(ctx, cover, "") if isinstance(cover, str) else None,
     )
+
+
+def _media(ctx: Context, path: str, alt: str) -> OutgoingMedia:
+    file = ctx.root / path
+    try:
+        with open(file, "rb") as handle:
+            mime = sniff(handle.read(16)) or "application/octet-stream"
+    except OSError:
+        mime = "application/octet-stream"
+    base = ctx.config.media_base_url
+    url = f"{base.rstrip('/')}/{path}" if base else None
+    return OutgoingMedia(path, file, mime, alt, url)

@@ -105,7 +105,7 @@ def _key(values: list[str]) -> str | None:
 
 def _shape_problem(body: Any, key: str) -> str:
     """What is wrong with a delivery document, or "" when nothing is."""
-    if not isinstance(body, dict) or set(body) != _DOCUMENT:
+    if not isinstance(body, dict) or set(body) - {"keys"} != _DOCUMENT:
         return "the document's fields are not version, key, account, post, occurrence, text, parts"
     if body["version"] != 1 or body["key"] != key:
         return "version 1, with the Idempotency-Key as its key"
