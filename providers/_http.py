@@ -1,8 +1,8 @@
 """HTTP plumbing the network modules share: one way in, one way errors come out.
 
 Every request a provider makes goes through :func:`send`, so that what httpx raises is
-translated where it enters (SPEC §7, ``socialgit.errors``) and the translation never
-carries a secret: several networks put the credential in the URL (Telegram's
+translated where it enters (``socialgit.errors``, docs/adding-a-network.md) and the
+translation never carries a secret: several networks put the credential in the URL (Telegram's
 ``/bot<token>/``, Discord and Slack webhook paths), and httpx exceptions hold the request,
 URL and headers included. We therefore raise the translated error *outside* the ``except``
 block, so it has neither ``__cause__`` nor ``__context__`` pointing back at the request,

@@ -1,8 +1,8 @@
 """Threads (Meta): container, then publish. Media must be reachable at a public URL.
 
-Sign-in and refresh live in ``_threads_auth``, containers and publishing in
-``_threads_publish``, the Graph API plumbing in ``_threads_graph``; this module holds the
-text rules and fits them together as the ``Provider`` the registry lists."""
+Sign-in and refresh live in ``auth.py``, containers and publishing in ``publish.py``, the
+Graph API plumbing in ``providers/meta/graph.py``; this module holds the text rules and fits
+them together as the ``Provider`` the registry lists."""
 
 from __future__ import annotations
 

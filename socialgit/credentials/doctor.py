@@ -151,7 +151,7 @@ def _own(name: str, exc: Exception) -> str:
 
 def _needs(provider: Provider, account: Account) -> bool:
     """Whether the account cannot work without a vault entry. A webhook whose URL is no
-    secret may sit in socialgit.yml instead (``url:``, SPEC §7)."""
+    secret may sit in socialgit.yml instead (``url:``, docs/networks/webhook.md)."""
     if not provider.SECRETS:
         return False
     if provider.AUTH == "webhook":

@@ -1,4 +1,4 @@
-"""What ``vault put`` accepts (SPEC §6) and what ``vault list`` shows (everything in clear
+"""What ``vault put`` accepts (docs/vault.md) and what ``vault list`` shows (everything in clear
 beside the entries; never a secret).
 
 The fields a provider's entry may hold (:func:`accepted`), the same rule for every network:

@@ -1,4 +1,4 @@
-"""The ``results:`` entries the runner writes (SPEC §3), and the post's top-level status.
+"""The ``results:`` entries the runner writes (docs/publishing.md), and the post's top-level status.
 
 Entry fields, in this order when present:
 

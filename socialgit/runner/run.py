@@ -1,4 +1,5 @@
-"""One publishing run (SPEC §5): sync, claim and push (the lock), deliver, record and push.
+"""One publishing run (docs/publishing.md): sync, claim and push (the lock), deliver,
+record and push.
 
 Credentials plug in through :class:`Hooks` (socialgit.runner.credentials): recovered before
 the sync, refreshed after the claim push and on ``AuthExpired``, each refresh pushed in its

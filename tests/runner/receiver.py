@@ -50,7 +50,8 @@ class Receiver:
             self.requests.append((key, body))
             action = self.script.popleft() if self.script else self.default
             if action.status < 300 or action.hang:
-                self.processed.add(key)  # a second arrival of a key is dropped (SPEC §7)
+                # A second arrival of a key is dropped (docs/networks/webhook.md).
+                self.processed.add(key)
         return action
 
 

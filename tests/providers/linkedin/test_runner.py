@@ -192,7 +192,7 @@ def test_half_sent_thread_past_missed_after_is_finished_not_missed(
 
     # The next run comes after missed_after (6h). Part 1 is public, so the thread is
     # finished rather than marked missed: a missed entry would drop the record of part 1,
-    # and deleting it to retry (as SPEC §3 tells a person) would post part 1 again.
+    # and deleting it to retry (as docs/publishing.md tells a person) would post part 1 again.
     deliver(site, fake, DUE + timedelta(hours=7), credentials, monkeypatch)
     assert len(fake.posts) == 1 and len(fake.comments) == 1
     written = entry(site)

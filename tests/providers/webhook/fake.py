@@ -1,4 +1,4 @@
-"""A well-behaved webhook receiver on ``httpx.MockTransport`` (SPEC §7, the webhook provider).
+"""A well-behaved webhook receiver on ``httpx.MockTransport`` (docs/networks/webhook.md).
 
 ``FakeWebhook`` checks each delivery the way a strict receiver would (POST, the secret path,
 ``Content-Type: application/json``, an ``Idempotency-Key`` that matches the document's
