@@ -88,6 +88,16 @@ class Outgoing:
     # (a tuple), ``canonical_url``, ``excerpt``, ``slug``; absent when the post has none.
     keys: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
     cover: OutgoingMedia | None = None  # the ``cover:`` image, read like a part's media
+    # What an earlier attempt recorded: the ids of the parts out (``post`` gets them as
+    # ``done``), and a step of the next part that it began and that must be finished, not
+    # begun again (a Meta container id, an upload session; "" if none).
+    done: tuple[str, ...] = ()
+    pending: str = ""
+    # Call with such a step's id *before* the request that could double the part (publishing
+    # a container, sending an upload's last byte): the runner records it in the results as
+    # ``pending`` and hands it back as ``pending`` until the part's id comes through
+    # ``on_part``. Call with "" when the step is known to be dead (an expired container).
+    on_pending: Callable[[str], None] = field(default=lambda _: None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -75,6 +75,8 @@ class Context:
     credentials: Callable[[Account], Credentials]
     refresh: Callable[[Account, Credentials], Credentials] | None
     record_part: Callable[[Work, list[str]], None]
+    # Writes the parts out so far and the step in flight (``Outgoing.on_pending``).
+    record_pending: Callable[[Work, list[str], str], None] = lambda work, parts, pending: None
 
 
 def deliver_all(items: list[Work], ctx: Context) -> list[Outcome]:
@@ -165,20 +167,31 @@ def _lookup(
 
 def _send(provider: Provider, work: Work, ctx: Context, auth: _Auth, outgoing: Outgoing) -> Outcome:
     parts = list(work.done)
+    pending = [outgoing.pending]  # the step in flight, as the provider last said
     total = len(outgoing.parts)
     attempt = work.attempts + 1
 
     def on_part(ident: str) -> None:
         parts.append(ident)
+        pending[0] = ""  # the part it belonged to is out
         if len(parts) < total:  # the last part's id goes into the result itself
             ctx.record_part(work, list(parts))
+
+    def on_pending(ident: str) -> None:
+        pending[0] = ident
+        ctx.record_pending(work, list(parts), ident)
+
+    def fail(outcome: Callable[..., Outcome], *args: Any, **kwargs: Any) -> Outcome:
+        return outcome(work, ctx, *args, pending=pending[0], **kwargs)
 
     waits = 0
     while True:
         duplicate: Duplicate | None = None
+        # Each call (again after a refresh or a short wait) resumes from the step in flight.
+        now_out = replace(outgoing, pending=pending[0], on_pending=on_pending)
         try:
             receipt = provider.post(
-                ctx.client, work.account, auth.credentials, outgoing, tuple(parts), on_part
+                ctx.client, work.account, auth.credentials, now_out, tuple(parts), on_part
             )
             return _published(work, ctx, receipt, attempt)
         except RateLimited as exc:
@@ -188,41 +201,42 @@ def _send(provider: Provider, work: Work, ctx: Context, auth: _Auth, outgoing: O
                 waits += 1
                 time.sleep(max(wait.total_seconds(), 0.0))
                 continue
-            return _defer(work, ctx, None, f"{exc}; deferred", wait, parts)
+            return fail(_defer, None, f"{exc}; deferred", wait, parts)
         except AuthExpired as exc:
             if ctx.refresh is not None and not auth.refreshed:
                 auth.refreshed = True
                 try:
                     auth.credentials = ctx.refresh(work.account, auth.credentials)
                 except (Transient, RateLimited) as failure:  # nothing stored changed
-                    return _retry(work, ctx, parts, attempt, f"refreshing failed: {failure}")
+                    return fail(_retry, parts, attempt, f"refreshing failed: {failure}")
                 except SocialgitError as failure:
-                    return _final(work, ctx, parts, attempt, _reconnect(work, str(failure)))
+                    return fail(_final, parts, attempt, _reconnect(work, str(failure)))
                 continue
-            return _final(work, ctx, parts, attempt, _reconnect(work, str(exc)))
+            return fail(_final, parts, attempt, _reconnect(work, str(exc)))
         except AuthRevoked as exc:
-            return _final(work, ctx, parts, attempt, _reconnect(work, str(exc)))
+            return fail(_final, parts, attempt, _reconnect(work, str(exc)))
         except Duplicate as exc:
             duplicate = exc  # looked up below, outside the handler
         except (Rejected, Unsupported) as exc:
-            return _final(work, ctx, parts, attempt, str(exc))
+            return fail(_final, parts, attempt, str(exc))
         except Transient as exc:
-            return _retry(work, ctx, parts, attempt, str(exc))
+            return fail(_retry, parts, attempt, str(exc))
         except OutcomeUnknown as exc:
             if provider.RESEND_IN_DOUBT:
-                return _retry(work, ctx, parts, attempt, f"{exc}; resent later with the same key")
-            return _still_in_doubt(
-                work, ctx, f"{exc}; a later run looks up whether it arrived", ctx.claimed_at, parts
-            )
+                return fail(_retry, parts, attempt, f"{exc}; resent later with the same key")
+            return fail(
+                _still_in_doubt, f"{exc}; a later run looks up whether it arrived", ctx.claimed_at,
+                parts,
+            )  # fmt: skip
         except SocialgitError as exc:  # ProviderError, or e.g. a missing URL found before sending
-            return _final(work, ctx, parts, attempt, str(exc))
+            return fail(_final, parts, attempt, str(exc))
         except Exception as exc:  # a bug in a provider: it may have sent, so never resend blind
             message = CHECK_BY_HAND.format(network=provider.TITLE)
-            return _final(work, ctx, parts, attempt, f"unexpected {type(exc).__name__}; {message}")
+            return fail(_final, parts, attempt, f"unexpected {type(exc).__name__}; {message}")
         found = _lookup_quietly(provider, work, ctx, auth, outgoing)
         if found is not None:
             return _published(work, ctx, found, attempt)
-        return _final(work, ctx, parts, attempt, str(duplicate))
+        return fail(_final, parts, attempt, str(duplicate))
 
 
 def _reconnect(work: Work, message: str) -> str:
@@ -246,21 +260,37 @@ def _published(work: Work, ctx: Context, receipt: Receipt, attempts: int) -> Out
     return Outcome(work, "published", entry, url=receipt.url)
 
 
-def _final(work: Work, ctx: Context, parts: list[str], attempts: int, message: str) -> Outcome:
-    return Outcome(
-        work, "error", entries.failed(work, ctx.clock(), parts, attempts, message), message
-    )
+# ``pending`` below: the step in flight to write into the entry; None: the one it had.
 
 
-def _retry(work: Work, ctx: Context, parts: list[str], attempt: int, message: str) -> Outcome:
+def _final(
+    work: Work,
+    ctx: Context,
+    parts: list[str],
+    attempts: int,
+    message: str,
+    pending: str | None = None,
+) -> Outcome:
+    entry = entries.failed(work, ctx.clock(), parts, attempts, message, pending=pending)
+    return Outcome(work, "error", entry, message)
+
+
+def _retry(
+    work: Work,
+    ctx: Context,
+    parts: list[str],
+    attempt: int,
+    message: str,
+    pending: str | None = None,
+) -> Outcome:
     limit = ctx.config.max_attempts
     if attempt >= limit:
         final = f"{message} (gave up after {attempt} attempts: delete this entry to try again)"
-        return _final(work, ctx, parts, attempt, final)
+        return _final(work, ctx, parts, attempt, final, pending)
     now = ctx.clock()
     when = now + entries.backoff(attempt)
     text = f"{message} (attempt {attempt} of {limit}, next after {iso_utc(when)})"
-    entry = entries.failed(work, now, parts, attempt, text, retry_at=when)
+    entry = entries.failed(work, now, parts, attempt, text, retry_at=when, pending=pending)
     return Outcome(work, "retry", entry, text)
 
 
@@ -271,6 +301,7 @@ def _defer(
     message: str,
     wait: timedelta | None = None,
     parts: list[str] | None = None,
+    pending: str | None = None,
 ) -> Outcome:
     """A rate limit: try again from ``retry_at`` on, without counting an attempt."""
     now = ctx.clock()
@@ -279,7 +310,7 @@ def _defer(
     when = now + (wait or DEFAULT_RATE_WAIT)
     at = iso_utc(when) if retry_at is None else retry_at
     done = list(work.done) if parts is None else parts
-    entry = entries.failed(work, now, done, work.attempts, message, retry_at=now)
+    entry = entries.failed(work, now, done, work.attempts, message, retry_at=now, pending=pending)
     entry["retry_at"] = at
     return Outcome(work, "deferred", entry, message)
 
@@ -290,6 +321,7 @@ def _still_in_doubt(
     message: str,
     claimed: datetime | None = None,
     parts: list[str] | None = None,
+    pending: str | None = None,
 ) -> Outcome:
     """Leave the claim in place (status publishing) so a later run resolves it.
 
@@ -299,7 +331,9 @@ def _still_in_doubt(
     previous_at = (work.previous or {}).get("at") if work.kind == "doubt" else None
     at = str(previous_at) if claimed is None and previous_at else iso_utc(claimed or ctx.clock())
     done = list(work.done) if parts is None else parts
-    entry = entries.failed(work, ctx.clock(), done, work.attempts, message, status="publishing")
+    entry = entries.failed(
+        work, ctx.clock(), done, work.attempts, message, status="publishing", pending=pending
+    )
     entry["at"] = at
     return Outcome(work, "doubt", entry, message)
 
@@ -321,6 +355,8 @@ def outgoing_for(work: Work, ctx: Context) -> Outgoing:
         root=ctx.root,
         keys=keys,
         cover=_media(ctx, cover, "") if isinstance(cover, str) else None,
+        done=work.done,
+        pending=work.pending,
     )
 
 

@@ -9,6 +9,8 @@ Entry fields, in this order when present:
     at          when the entry was written: the claim, the publication, the failure
     url, id     where it went out (published)
     parts       ids of the thread parts out so far (a rerun resumes after them)
+    pending     a step of the next part begun and not yet known to be out (a container,
+                an upload session): a rerun finishes it, never begins it again
     attempts    send attempts made for this occurrence
     retry_at    status error with retry_at: a transient failure, tried again from then on
     error       what went wrong, or why it waits, in words a person can act on
@@ -43,12 +45,15 @@ def _head(work: Work, status: str) -> dict[str, Any]:
     return entry
 
 
-def claim(work: Work, at: datetime, parts: list[str] | None = None) -> dict[str, Any]:
+def claim(
+    work: Work, at: datetime, parts: list[str] | None = None, pending: str | None = None
+) -> dict[str, Any]:
     entry = _head(work, "publishing")
     entry["at"] = iso_utc(at)
     done = list(work.done) if parts is None else parts
     if done:
         entry["parts"] = done
+    _pending(entry, work.pending if pending is None else pending)
     entry["attempts"] = work.attempts
     return entry
 
@@ -76,17 +81,24 @@ def failed(
     message: str,
     retry_at: datetime | None = None,
     status: str = "error",
+    pending: str | None = None,
 ) -> dict[str, Any]:
     """A final error (``retry_at`` None), a retry later, or (status publishing) still in doubt."""
     entry = _head(work, status)
     entry["at"] = iso_utc(at)
     if parts:
         entry["parts"] = list(parts)
+    _pending(entry, work.pending if pending is None else pending)
     entry["attempts"] = attempts
     if retry_at is not None:
         entry["retry_at"] = iso_utc(retry_at)
     entry["error"] = message
     return entry
+
+
+def _pending(entry: dict[str, Any], pending: str) -> None:
+    if pending:
+        entry["pending"] = pending
 
 
 def missed(item: Missed, at: datetime) -> dict[str, Any]:

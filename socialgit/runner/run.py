@@ -140,6 +140,9 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
         credentials=hooks.credentials,
         refresh=hooks.refresh,
         record_part=lambda work, parts: _record_part(root, work, claimed_at, parts),
+        record_pending=lambda work, parts, pending: _record_part(
+            root, work, claimed_at, parts, pending
+        ),
     )
     try:
         report.outcomes = deliver_all(claimed.work, ctx)
@@ -278,10 +281,12 @@ def _outbox_files(repo: Repo, outcomes: list[Outcome]) -> list[str]:
     return found
 
 
-def _record_part(root: Path, work: Work, claimed_at: datetime, parts: list[str]) -> None:
+def _record_part(
+    root: Path, work: Work, claimed_at: datetime, parts: list[str], pending: str = ""
+) -> None:
     files.apply(
         root,
-        {work.post.path: {work.account.name: entries.claim(work, claimed_at, parts)}},
+        {work.post.path: {work.account.name: entries.claim(work, claimed_at, parts, pending)}},
         top_status=False,
     )
 

@@ -38,6 +38,12 @@ class Work:
         return tuple(str(p) for p in parts) if isinstance(parts, list) else ()
 
     @property
+    def pending(self) -> str:
+        """A step of the next part an earlier attempt began (``Outgoing.pending``)."""
+        value = (self.previous or {}).get("pending") if self.same else None
+        return str(value) if isinstance(value, str | int) and str(value) else ""
+
+    @property
     def attempts(self) -> int:
         """Attempts made before this run."""
         value = (self.previous or {}).get("attempts") if self.same else 0
