@@ -1,4 +1,5 @@
-"""Threads' Graph API: one way to call it, one way its errors are classified.
+"""Meta's Graph API: one way to call it, one way its errors are classified, whichever
+product answers (Threads, Facebook Pages, Instagram: ``Product`` names it in every message).
 
 Meta answers errors as ``{"error": {"message", "type", "code", "error_subcode",
 "fbtrace_id"}}`` (usually HTTP 400 whatever the cause), so classification goes by ``code``
@@ -23,6 +24,7 @@ any error text are scrubbed of them; messages name the operation, never the URL.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +44,6 @@ if TYPE_CHECKING:
 
     from socialgit.model import Account
 
-GRAPH = "https://graph.threads.net"
-VERSION = "v1.0"
 RATE_CODES = frozenset({4, 17, 32, 613})
 AUTH_CODES = frozenset({102, 190})
 # Subcodes of 190 after which only a new sign-in helps (Graph API error handling guide).
@@ -51,13 +51,24 @@ REVOKED_SUBCODES = frozenset({458, 459, 460, 464, 467, 492})
 SERVICE_CODES = frozenset({1, 2})
 
 
-def root(account: Account) -> str:
+@dataclass(frozen=True)
+class Product:
+    """A Meta product that speaks Graph: its name as people say it (every message names
+    it), its host, and the API version its paths start with."""
+
+    title: str
+    host: str
+    version: str
+
+
+def root(account: Account, product: Product) -> str:
     """The Graph host (``base_url`` in socialgit.yml points it at a test server)."""
-    return _http.root(account, GRAPH)
+    return _http.root(account, product.host)
 
 
-def api(account: Account, path: str) -> str:
-    return f"{root(account)}/{VERSION}/{path.lstrip('/')}"
+def api(account: Account, product: Product, path: str) -> str:
+    version = account.settings.get("version") or product.version
+    return f"{root(account, product)}/{version}/{path.lstrip('/')}"
 
 
 def call(
@@ -66,6 +77,7 @@ def call(
     method: str,
     url: str,
     *,
+    product: Product,
     token: str,
     op: str,
     sent: bool = False,
@@ -73,15 +85,17 @@ def call(
     data: dict[str, str] | None = None,
     secrets: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """One Graph request carrying ``token``; the answer's JSON object, or a classified error.
+    """One Graph request carrying ``token`` (none when ""); the answer's JSON object, or a
+    classified error.
 
     ``sent``: the request may publish something, so no answer is ``OutcomeUnknown``."""
     request: dict[str, Any] = {}
+    carried = {"access_token": token} if token else {}
     if method == "GET":
-        request["params"] = {**(params or {}), "access_token": token}
+        request["params"] = {**(params or {}), **carried}
     else:
         request["params"] = params or {}
-        request["data"] = {**(data or {}), "access_token": token}
+        request["data"] = {**(data or {}), **carried}
     hidden = (token, *secrets)
     response = _http.send(
         client, method, url, op=op, secrets=hidden, idempotent=not sent, **request
@@ -94,7 +108,7 @@ def call(
         return body
     if response.is_success and not isinstance(body, dict):
         return _http.json_object(response, op, sent=sent)  # raises: unreadable
-    raise classify(body, response, op, account, sent=sent, hidden=hidden)
+    raise classify(body, response, op, account, product=product.title, sent=sent, hidden=hidden)
 
 
 def classify(
@@ -103,6 +117,7 @@ def classify(
     op: str,
     account: Account,
     *,
+    product: str,
     sent: bool,
     hidden: tuple[str, ...] = (),
 ) -> ProviderError:
@@ -118,17 +133,17 @@ def classify(
         return _http.rate_limited(response, op, _regain(response), why=said)
     if code in AUTH_CODES:
         if sub in REVOKED_SUBCODES:
-            return AuthRevoked(f"{op}: Threads revoked the access ({said}); {connect}")
-        return AuthExpired(f"{op}: Threads refused the access token ({said})")
+            return AuthRevoked(f"{op}: {product} revoked the access ({said}); {connect}")
+        return AuthExpired(f"{op}: {product} refused the access token ({said})")
     if code == 10 or (code is not None and 200 <= code <= 299):
         return AuthRevoked(
-            f"{op}: the app lacks a Threads permission ({said}); {connect} and grant it"
+            f"{op}: the app lacks a {product} permission ({said}); {connect} and grant it"
         )
     if code in SERVICE_CODES or response.status_code >= 500:
         if sent:
-            return OutcomeUnknown(f"{op}: Threads failed ({said}); it may have gone out")
-        return Transient(f"{op}: Threads failed ({said}); will retry")
-    return Rejected(f"{op}: Threads refused: {said}")
+            return OutcomeUnknown(f"{op}: {product} failed ({said}); it may have gone out")
+        return Transient(f"{op}: {product} failed ({said}); will retry")
+    return Rejected(f"{op}: {product} refused: {said}")
 
 
 def _regain(response: httpx.Response) -> float | None:

@@ -1,8 +1,8 @@
 """Threads (Meta): container, then publish. Media must be reachable at a public URL.
 
 Sign-in and refresh live in ``auth.py``, containers and publishing in ``publish.py``, the
-Graph API plumbing in ``providers/meta/graph.py``; this module holds the text rules and fits
-them together as the ``Provider`` the registry lists."""
+Graph API plumbing Threads shares with Facebook and Instagram in ``providers/meta/``; this
+module holds the text rules and fits them together as the ``Provider`` the registry lists."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from providers.base import (
     Setting,
     ThreadStyle,
 )
+from providers.meta import containers
 from providers.threads import auth as _threads_auth
 from providers.threads import publish as _threads_publish
 from socialgit.errors import AuthRevoked, OutcomeUnknown, Rejected
@@ -104,7 +105,7 @@ def authenticate(
 
 
 def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> dict[str, str]:
-    session = _threads_publish.Session(client, account, _token(account, credentials), "me")
+    session = _threads_publish.session(client, account, _token(account, credentials), "me")
     me = session.get("me", "Threads whoami", fields="id,username")
     found = {"id": me.get("id"), "name": me.get("username"), "handle": me.get("username")}
     return {key: str(value) for key, value in found.items() if value}
@@ -126,9 +127,17 @@ def post(
     for number, part in enumerate(outgoing.parts, 1):
         if number <= len(done):
             continue
-        if not ids:
+        # The container an earlier attempt recorded belongs to the first part not done.
+        pending = outgoing.pending if number == len(done) + 1 else ""
+        if not ids and not pending:
             _threads_publish.check_quota(session)
-        ids.append(_threads_publish.publish_part(session, part, ids[-1] if ids else None))
+        since = outgoing.occurrence - _threads_publish.SLACK if pending else None
+        reply_to = ids[-1] if ids else None
+        ids.append(
+            _threads_publish.publish_part(
+                session, part, reply_to, pending, outgoing.on_pending, since
+            )
+        )
         on_part(ids[-1])
     if not ids:
         raise Rejected(f"{outgoing.post}: nothing to post")
@@ -138,10 +147,25 @@ def post(
 def lookup(
     client: httpx.Client, account: Account, credentials: Credentials, outgoing: Outgoing
 ) -> Receipt | None:
-    """None only when no post of the first part's text exists since the occurrence (the
+    """With a container recorded for the next part (``pending``), that container is asked
+    first: not published → None (the rerun publishes that container, or makes a new one
+    if it died); published as the last part → the receipt. Otherwise the listing decides:
+    None only when no post of the first part's text exists since the occurrence (the
     listing is complete, so nothing went out). A post that matches cannot be tied to this
     delivery: Threads stores nothing of our key, and another delivery may carry the same
     text. That is for a person to judge (OutcomeUnknown), never a receipt we invent."""
+    done = outgoing.done
+    if outgoing.pending and len(done) < len(outgoing.parts):
+        session = _session(client, account, credentials)
+        if containers.resume(session, outgoing.pending) != "PUBLISHED":
+            return None
+        if len(done) + 1 == len(outgoing.parts):
+            text = outgoing.parts[-1].text
+            since = outgoing.occurrence - _threads_publish.SLACK
+            doubt = f"Threads had published container {outgoing.pending}"
+            reply_to = done[-1] if done else None
+            ids = (*done, _threads_publish.published_id(session, doubt, text, reply_to, since))
+            return Receipt(id=ids[0], url=_threads_publish.permalink(session, ids[0]), parts=ids)
     first = outgoing.parts[0] if outgoing.parts else None
     if first is None or not first.text.strip():
         raise OutcomeUnknown(
@@ -178,9 +202,9 @@ def _token(account: Account, credentials: Credentials) -> str:
 
 def _session(
     client: httpx.Client, account: Account, credentials: Credentials
-) -> _threads_publish.Session:
+) -> containers.Session:
     token = _token(account, credentials)
     user = account.settings.get("user_id") or credentials.get("user_id")
     if not isinstance(user, str | int) or not str(user):
         user = whoami(client, account, credentials)["id"]
-    return _threads_publish.Session(client, account, token, str(user))
+    return _threads_publish.session(client, account, token, str(user))

@@ -13,14 +13,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from providers import _http
-from providers.meta import graph as _threads_graph
+from providers.meta import graph, tokens
 from socialgit.credentials import oauth
-from socialgit.errors import AuthExpired, AuthRevoked, Transient, Unsupported, UsageError
-from socialgit.redact import register
+from socialgit.errors import UsageError
 
 if TYPE_CHECKING:
     import httpx
@@ -30,8 +27,9 @@ if TYPE_CHECKING:
 
 AUTHORIZE = "https://threads.net/oauth/authorize"
 SCOPE = "threads_basic,threads_content_publish,threads_manage_replies,threads_read_replies"
-LIFETIME = timedelta(days=60)
-REFRESHABLE_AFTER = timedelta(hours=24)
+THREADS = graph.Product("Threads", "https://graph.threads.net", "v1.0")
+LIFETIME = tokens.LIFETIME
+REFRESHABLE_AFTER = tokens.REFRESHABLE_AFTER
 
 
 def generate_auth_url(account: Account, redirect_uri: str, state: str, code_challenge: str) -> str:
@@ -66,90 +64,32 @@ def authenticate(
         code_verifier,
         redirect_uri,
         credentials,
-        default_token_url=f"{_threads_graph.root(account)}/oauth/access_token",
+        default_token_url=f"{graph.root(account, THREADS)}/oauth/access_token",
         auth="post",
     )
-    now = _http.now()
-    answer = _threads_graph.call(
+    stored = tokens.exchange(
         client,
         account,
-        "GET",
-        f"{_threads_graph.root(account)}/access_token",
+        THREADS,
+        f"{graph.root(account, THREADS)}/access_token",
         token=str(short["access_token"]),
-        op="Threads long-lived token exchange",
         params={"grant_type": "th_exchange_token", "client_secret": secret},
-        secrets=(secret,),
+        secret=secret,
     )
-    stored = _token(account, answer, now, "long-lived token exchange")
     stored["client_secret"] = secret
     return stored
 
 
 def refresh_token(client: httpx.Client, account: Account, credentials: Credentials) -> Credentials:
-    token = credentials.get("access_token")
-    connect = f"run `socialgit connect {account.name}`"
-    if not isinstance(token, str) or not token:
-        raise AuthRevoked(f"{account.name}: no Threads access token is stored; {connect}")
-    now = _http.now()
-    expiry = expires_at(credentials)
-    if expiry is not None and now >= expiry:
-        raise AuthRevoked(
-            f"{account.name}: the Threads token expired at {_iso(expiry)} and Threads cannot "
-            f"refresh an expired token; {connect}"
-        )
-    issued = issued_at(credentials)
-    if issued is not None and now < issued + REFRESHABLE_AFTER:
-        until = f"; it stays valid until {_iso(expiry)}" if expiry else ""
-        raise Unsupported(
-            f"{account.name}: the Threads token cannot be refreshed yet: Threads refreshes a "
-            f"token only once it is 24 hours old, from {_iso(issued + REFRESHABLE_AFTER)}"
-            f"{until}"
-        )
-    try:
-        answer = _threads_graph.call(
-            client,
-            account,
-            "GET",
-            f"{_threads_graph.root(account)}/refresh_access_token",
-            token=token,
-            op="Threads token refresh",
-            params={"grant_type": "th_refresh_token"},
-        )
-    except AuthExpired as exc:
-        message = str(exc)
-    else:
-        return {**credentials, **_token(account, answer, now, "token refresh")}
-    # Outside the handler: a refused refresh means the token is dead for good.
-    raise AuthRevoked(f"{account.name}: {message}; it can no longer be refreshed; {connect}")
+    return tokens.refresh_itself(
+        client,
+        account,
+        THREADS,
+        credentials,
+        url=f"{graph.root(account, THREADS)}/refresh_access_token",
+        grant_type="th_refresh_token",
+    )
 
 
-def expires_at(credentials: Credentials) -> datetime | None:
-    return oauth.expires_at(credentials)
-
-
-def issued_at(credentials: Credentials) -> datetime | None:
-    """When the long-lived token was issued: stored by connect and refresh; for a token put
-    in by hand, 60 days before it expires (the lifetime Meta gives every long-lived token)."""
-    value = credentials.get("issued_at")
-    if isinstance(value, str) and value:
-        return oauth.expires_at({"expires_at": value})
-    expiry = expires_at(credentials)
-    return expiry - LIFETIME if expiry is not None else None
-
-
-def _token(account: Account, answer: dict[str, Any], now: datetime, op: str) -> Credentials:
-    token = answer.get("access_token")
-    if not isinstance(token, str) or not token:
-        raise Transient(f"{account.name}: Threads {op}: the answer has no access_token")
-    register(token)
-    out: Credentials = {"access_token": token, "issued_at": _iso(now)}
-    seconds = answer.get("expires_in")
-    if isinstance(seconds, int | float | str) and str(seconds).isdigit():
-        out["expires_at"] = _iso(now + timedelta(seconds=int(seconds)))
-    else:
-        out["expires_at"] = _iso(now + LIFETIME)
-    return out
-
-
-def _iso(when: datetime) -> str:
-    return when.isoformat(timespec="seconds")
+expires_at = tokens.expires_at
+issued_at = tokens.issued_at
