@@ -12,8 +12,9 @@ whose link is the file it wrote, relative to the repository root.
 
 To add a network, follow docs/adding-a-network.md. In short: in its fake module
 ``tests/providers/<network>/fake.py``, define ``CONTRACT``: a dict from a row name to a
-context manager factory yielding ``(account, credentials, client)`` — an ``Account`` of that provider whose ``base_url`` (or credentials,
-for webhook networks) points at the fake, the credentials a person would give, and an
+context manager factory yielding ``(account, credentials, client)`` — an ``Account`` of
+that provider whose ``base_url`` (or credentials, for webhook networks) points at the
+fake, the credentials a person would give, and an
 ``httpx.Client`` on the fake's transport. Rows are collected from every fake module, so a
 new network never edits this file. For ``AUTH = "oauth2"`` the fake's authorize URL must
 auto-approve: a GET on it redirects to ``redirect_uri`` with ``code`` and ``state``.
