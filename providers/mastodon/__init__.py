@@ -52,10 +52,10 @@ from providers.base import (
     ThreadStyle,
 )
 from providers.mastodon import api
+from providers.mastodon import apps as _mastodon_apps
 from providers.mastodon import media as _mastodon_media
 from providers.mastodon import recover as _mastodon_lookup
-from socialgit import redact
-from socialgit.errors import OutcomeUnknown, Rejected, UsageError
+from socialgit.errors import Rejected
 
 if TYPE_CHECKING:
     import httpx
@@ -112,59 +112,19 @@ RESEND_IN_DOUBT = False  # the server's idempotency lasts an hour; a later run m
 # (their source text), and writing statuses and media. ``profile`` would do for the first,
 # but only from 4.3 on.
 SCOPES = "read:accounts read:statuses write:statuses write:media"
-CLIENT_NAME = "socialgit"
-WEBSITE = "https://github.com/socialgit/socialgit"
 VISIBILITIES = frozenset({"public", "unlisted", "private", "direct"})
 
-# (instance, redirect URI) → the client registered for it in this process.
-_REGISTERED: dict[tuple[str, str], Credentials] = {}
+_REGISTERED = _mastodon_apps.REGISTERED  # (instance, redirect URI) → client, this process
 
 
 def register_client(client: httpx.Client, account: Account, redirect_uri: str) -> Credentials:
     """Register socialgit with the account's instance (``POST /api/v1/apps``); {} when the
     account names an app registered by hand (``client_id:``)."""
-    if account.settings.get("client_id"):
-        return {}
-    cached = _REGISTERED.get((api.base(account), redirect_uri))
-    if cached:
-        return dict(cached)
-    op = f"Mastodon app registration on {api.host(account)}"
-    form = {
-        "client_name": CLIENT_NAME,
-        "redirect_uris": redirect_uri,  # a string: arrays are 4.3+ only
-        "scopes": _scope(account),
-        "website": WEBSITE,
-    }
-    response = api.call(client, account, None, "POST", "/api/v1/apps", op=op, sent=False, json=form)
-    found = api.body(response, op, sent=False)
-    ident, secret = found.get("client_id"), found.get("client_secret")
-    if not isinstance(ident, str) or not ident or not isinstance(secret, str) or not secret:
-        raise Rejected(f"{op}: the answer carried no client_id and client_secret")
-    redact.register(secret)
-    registered: Credentials = {"client_id": ident, "client_secret": secret}
-    _REGISTERED[(api.base(account), redirect_uri)] = registered
-    return dict(registered)
+    return _mastodon_apps.register_client(client, account, redirect_uri, SCOPES)
 
 
 def generate_auth_url(account: Account, redirect_uri: str, state: str, code_challenge: str) -> str:
-    from socialgit.credentials import oauth  # deferred: it imports httpx
-
-    ident = account.settings.get("client_id") or _REGISTERED.get(
-        (api.base(account), redirect_uri), {}
-    ).get("client_id")
-    if not isinstance(ident, str) or not ident:
-        raise UsageError(
-            f"{account.name}: socialgit is not registered with {api.host(account)} for this "
-            f"callback; run `socialgit connect {account.name}`"
-        )
-    return oauth.authorize_url(
-        oauth.endpoint(account, "authorize_url", f"{api.base(account)}/oauth/authorize"),
-        client_id=ident,
-        redirect_uri=redirect_uri,
-        state=state,
-        code_challenge=code_challenge,
-        scope=_scope(account),
-    )
+    return _mastodon_apps.auth_url(account, redirect_uri, state, code_challenge, SCOPES)
 
 
 def authenticate(
@@ -175,33 +135,13 @@ def authenticate(
     redirect_uri: str,
     credentials: Credentials,
 ) -> Credentials:
-    from socialgit.credentials import oauth
-
-    # Mastodon's docs name client_secret_post (client_id and client_secret in the form).
-    return oauth.authenticate(
-        client,
-        account,
-        code,
-        code_verifier,
-        redirect_uri,
-        {**_client_of(account, credentials), **credentials},
-        default_token_url=f"{api.base(account)}/oauth/token",
-        auth="post",
+    return _mastodon_apps.authenticate(
+        client, account, code, code_verifier, redirect_uri, credentials
     )
 
 
 def refresh_token(client: httpx.Client, account: Account, credentials: Credentials) -> Credentials:
-    if not credentials.get("refresh_token"):
-        return dict(credentials)  # Mastodon's tokens do not expire: nothing to refresh
-    from socialgit.credentials import oauth
-
-    return oauth.refresh(
-        client,
-        account,
-        {**_client_of(account, credentials), **credentials},
-        default_token_url=f"{api.base(account)}/oauth/token",
-        auth="post",
-    )
+    return _mastodon_apps.refresh_token(client, account, credentials)
 
 
 def expires_at(credentials: Credentials) -> datetime | None:
@@ -211,18 +151,7 @@ def expires_at(credentials: Credentials) -> datetime | None:
 
 
 def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> dict[str, str]:
-    op = "Mastodon verify_credentials"
-    response = api.call(
-        client, account, credentials, "GET", "/api/v1/accounts/verify_credentials",
-        op=op, sent=False,
-    )  # fmt: skip
-    me = api.body(response, op, sent=False)
-    found = {
-        "id": me.get("id"),
-        "name": me.get("display_name") or me.get("username"),
-        "handle": f"@{me['username']}@{api.host(account)}" if me.get("username") else None,
-    }
-    return {key: str(value) for key, value in found.items() if value}
+    return _mastodon_apps.whoami(client, account, credentials)
 
 
 def post(
@@ -241,12 +170,12 @@ def post(
         extra = _extra(account)
         for index in range(len(done), len(outgoing.parts)):
             status = _status(client, account, credentials, outgoing, index, ids, extra)
-            ids.append(_ident(status))
+            ids.append(api.status_id(status))
             on_part(ids[-1])
             if index == 0:
-                url = _link(status)
+                url = api.status_link(status)
     if url is None and ids:
-        url = _link_of(client, account, credentials, ids[0])
+        url = api.link_of(client, account, credentials, ids[0])
     return Receipt(id=ids[0], url=url, parts=tuple(ids))
 
 
@@ -310,43 +239,3 @@ def _extra(account: Account) -> dict[str, str]:
     if isinstance(language, str) and language:
         extra["language"] = language
     return extra
-
-
-def _ident(status: dict[str, Any]) -> str:
-    ident = status.get("id")
-    if not isinstance(ident, str | int) or not str(ident):
-        raise OutcomeUnknown("Mastodon: the answer carried no status id; it may have gone out")
-    return str(ident)
-
-
-def _link(status: dict[str, Any]) -> str | None:
-    for key in ("url", "uri"):  # ``url`` is the page; ``uri`` the ActivityPub id
-        value = status.get(key)
-        if isinstance(value, str) and value.startswith("https://"):
-            return value
-    return None
-
-
-def _link_of(
-    client: httpx.Client, account: Account, credentials: Credentials, ident: str
-) -> str | None:
-    # Every part was out already (a rerun): the link is read back, and a deleted status
-    # simply has none.
-    op = "Mastodon status"
-    response = api.call(
-        client, account, credentials, "GET", f"/api/v1/statuses/{ident}", op=op, sent=False,
-        allow=(404,),
-    )  # fmt: skip
-    if response.status_code == 404:
-        return None
-    return _link(api.body(response, op, sent=False))
-
-
-def _scope(account: Account) -> str:
-    scope = account.settings.get("scope")
-    return scope if isinstance(scope, str) and scope else SCOPES
-
-
-def _client_of(account: Account, credentials: Credentials) -> Credentials:
-    ident = credentials.get("client_id") or account.settings.get("client_id")
-    return {"client_id": ident} if isinstance(ident, str) and ident else {}

@@ -51,11 +51,16 @@ def host(account: Account) -> str:
     return base(account).split("://", 1)[1].split("/", 1)[0]
 
 
+def title(account: Account) -> str:
+    """The network's name for messages: this module serves Mastodon and Pixelfed."""
+    return "Pixelfed" if account.provider == "pixelfed" else "Mastodon"
+
+
 def token(account: Account, credentials: Credentials) -> str:
     found = credentials.get("access_token")
     if not isinstance(found, str) or not found:
         raise AuthRevoked(
-            f"{account.name}: no Mastodon access token is stored; run "
+            f"{account.name}: no {title(account)} access token is stored; run "
             f"`socialgit connect {account.name}`"
         )
     return found
@@ -189,14 +194,13 @@ class Limits:
 def limits(client: httpx.Client, account: Account, credentials: Credentials) -> Limits:
     configured = account.settings.get("max_characters")
     fallback = Limits(max_characters=configured if isinstance(configured, int) else 500)
+    op = f"{title(account)} instance"
     for path in ("/api/v2/instance", "/api/v1/instance"):
         try:
-            response = call(
-                client, account, credentials, "GET", path, op="Mastodon instance", sent=False
-            )
+            response = call(client, account, credentials, "GET", path, op=op, sent=False)
         except Rejected:
             continue  # 404 on servers before 4.0: try v1, then keep the defaults
-        return _read_limits(body(response, "Mastodon instance", sent=False), fallback)
+        return _read_limits(body(response, op, sent=False), fallback)
     return fallback
 
 
@@ -217,6 +221,35 @@ def _read_limits(instance: dict[str, Any], fallback: Limits) -> Limits:
         if isinstance(types, list)
         else frozenset(),
     )
+
+
+def status_id(status: dict[str, Any]) -> str:
+    ident = status.get("id")
+    if not isinstance(ident, str | int) or not str(ident):
+        raise OutcomeUnknown("the answer carried no status id; it may have gone out")
+    return str(ident)
+
+
+def status_link(status: dict[str, Any]) -> str | None:
+    for key in ("url", "uri"):  # ``url`` is the page; ``uri`` the ActivityPub id
+        value = status.get(key)
+        if isinstance(value, str) and value.startswith("https://"):
+            return value
+    return None
+
+
+def link_of(
+    client: httpx.Client, account: Account, credentials: Credentials, ident: str
+) -> str | None:
+    """A status's link, read back (a rerun with every part out); None once it is deleted."""
+    op = f"{title(account)} status"
+    response = call(
+        client, account, credentials, "GET", f"/api/v1/statuses/{ident}", op=op, sent=False,
+        allow=(404,),
+    )  # fmt: skip
+    if response.status_code == 404:
+        return None
+    return status_link(body(response, op, sent=False))
 
 
 def _dict(value: object) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def upload(
     client: httpx.Client, account: Account, credentials: Credentials, media: OutgoingMedia
 ) -> str:
     """Upload one file with its alt text; returns its id once the instance has processed it."""
-    op = f"Mastodon media upload of {media.path}"
+    op = f"{api.title(account)} media upload of {media.path}"
     files = {"file": (PurePosixPath(media.path).name, _read(media), media.mime)}
     form = {"description": media.alt} if media.alt else {}
     response = api.call(
