@@ -102,7 +102,8 @@ class Outgoing:
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    """What went out: the network's id and public link of the first part, and every part's id."""
+    """What went out: the network's id and public link of the first part, and every part's id
+    (from a look-up, possibly only the leading parts that are out)."""
 
     id: str
     url: str | None
@@ -172,8 +173,10 @@ class Network(Protocol):
     def lookup(
         self, client: httpx.Client, account: Account, credentials: Credentials, outgoing: Outgoing
     ) -> Receipt | None:
-        """For a delivery in doubt: what of it arrived (None: nothing did). Raises
-        ``OutcomeUnknown`` when the network cannot tell."""
+        """For a delivery in doubt: what of it arrived (None: nothing did). A receipt with
+        fewer parts than the delivery says those leading parts are out and the rest is not:
+        the runner sends the rest, replying to them. Raises ``OutcomeUnknown`` when the
+        network cannot tell."""
 
 
 class Provider(Network, Protocol):

@@ -136,8 +136,12 @@ def deliver_one(work: Work, ctx: Context) -> Outcome:
             receipt = None  # the receiver dedupes on the key: resending is the look-up
         except SocialgitError as exc:  # Transient, also from a refresh (lease held elsewhere)
             return _still_in_doubt(work, ctx, f"looking it up failed, tried again later: {exc}")
-        if receipt is not None:
+        if receipt is not None and len(receipt.parts) >= len(outgoing.parts):
             return _published(work, ctx, receipt, work.attempts)
+        if receipt is not None:
+            # Part of the thread is out (proven by the look-up, recorded or not): the rest
+            # goes out replying to it, never the found parts again.
+            return _send(provider, work, ctx, auth, outgoing, receipt.parts)
     return _send(provider, work, ctx, auth, outgoing)
 
 
@@ -165,9 +169,18 @@ def _lookup(
     return provider.lookup(ctx.client, work.account, auth.credentials, outgoing)
 
 
-def _send(provider: Provider, work: Work, ctx: Context, auth: _Auth, outgoing: Outgoing) -> Outcome:
-    parts = list(work.done)
-    pending = [outgoing.pending]  # the step in flight, as the provider last said
+def _send(
+    provider: Provider,
+    work: Work,
+    ctx: Context,
+    auth: _Auth,
+    outgoing: Outgoing,
+    done: tuple[str, ...] | None = None,
+) -> Outcome:
+    parts = list(work.done if done is None else done)
+    # The step in flight, as the provider last said; a look-up that found more parts than
+    # were recorded found the part that step belonged to.
+    pending = [outgoing.pending if len(parts) == len(work.done) else ""]
     total = len(outgoing.parts)
     attempt = work.attempts + 1
 
@@ -234,7 +247,7 @@ def _send(provider: Provider, work: Work, ctx: Context, auth: _Auth, outgoing: O
             message = CHECK_BY_HAND.format(network=provider.TITLE)
             return fail(_final, parts, attempt, f"unexpected {type(exc).__name__}; {message}")
         found = _lookup_quietly(provider, work, ctx, auth, outgoing)
-        if found is not None:
+        if found is not None and len(found.parts) >= len(outgoing.parts):
             return _published(work, ctx, found, attempt)
         return fail(_final, parts, attempt, str(duplicate))
 
