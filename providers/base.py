@@ -57,6 +57,7 @@ class MediaRules:
     max_bytes: Mapping[str, int] = field(default_factory=dict)  # by MIME type; absent: refused
     alt_max: int | None = None  # None: the network has no alt text
     needs_public_url: bool = False  # the network fetches media itself (Threads)
+    required: bool = False  # a post's first part must carry media (Pixelfed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from socialgit import postkeys
 from socialgit.compose import Prepared, prepare
 from socialgit.config import LoadedConfig, load_config
 from socialgit.fields import Findings
-from socialgit.media import check_for_account, inspect
+from socialgit.media import check_for_account, check_required, inspect
 from socialgit.model import Config, Media, Post, Problem
 from socialgit.post import parse_post
 
@@ -147,6 +147,8 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
         account = config.accounts[name]
         ready = prepare(post, account)
         prepared[name] = ready
+        if ready.parts:
+            check_required(account, ready.parts[0].media, ready.parts[0].line, out)
         for piece in ready.parts:
             if piece.too_long:
                 out.add(

@@ -68,6 +68,18 @@ def inspect(root: Path, media: Media, out: Findings) -> tuple[str, int] | None:
     return kind, size
 
 
+def check_required(account: Account, media: tuple[Media, ...], line: int, out: Findings) -> None:
+    """A network that only takes posts with media (Pixelfed): the first part needs some."""
+    provider = PROVIDERS[account.provider]
+    if provider.MEDIA.required and not media:
+        out.add(
+            line,
+            1,
+            f"{provider.TITLE} ({account.name}) needs an image on the first part: add a "
+            "line `![alt text](path/to/image.png)`",
+        )
+
+
 def check_for_account(
     account: Account,
     media: tuple[Media, ...],
