@@ -3,7 +3,8 @@
 auth URL (or ``Unsupported`` for networks without OAuth) → authenticate → refresh (a no-op
 or ``Unsupported`` where nothing expires) → whoami → post a 2-part thread with an image
 (text only where the network takes no media) → post again with every part done (resumes,
-never reposts) → look-up (finds what went out, or says ``OutcomeUnknown``; never invents).
+never reposts) → look-up (finds what went out, or says ``OutcomeUnknown``; never invents:
+a later occurrence of the same words, as a recurring post's next run, is not this delivery).
 
 The delivery's repository root (``Outgoing.root``) is the test's tmp dir. A ``document``
 provider (``THREADS``: webhook, outbox) sends the whole thread as one part. Links are public
@@ -34,7 +35,7 @@ import secrets
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,7 @@ CONTRACT = _rows()
 NOT_YET: set[str] = set()
 
 REDIRECT = "http://127.0.0.1:8788/callback"
+WEEK = timedelta(days=7)
 
 
 def _built() -> set[str]:
@@ -159,8 +161,9 @@ def _flow(name: str, acct: Account, given: Credentials, client: httpx.Client, tm
         assert found is not None, "the delivery went out, the look-up must not deny it"
         assert (found.id, found.parts) == (receipt.id, receipt.parts)
 
-    # ... and never invents a delivery that did not happen.
-    never = replace(outgoing, key="sg-never-sent-0000")
+    # ... and never invents a delivery that did not happen: another key, and a later
+    # occurrence (the next run of a recurring post, with the same words).
+    never = replace(outgoing, key="sg-never-sent-0000", occurrence=outgoing.occurrence + WEEK)
     with contextlib.suppress(OutcomeUnknown):
         assert provider.lookup(client, acct, credentials, never) is None
 
