@@ -109,14 +109,15 @@ def body(response: httpx.Response, op: str, *, sent: bool) -> dict[str, Any]:
 
 
 def said(response: httpx.Response) -> str:
-    """Mastodon's own words (``{"error": …}``), one line, without any registered secret."""
+    """The server's own words (Mastodon's ``{"error": …}``, Laravel's ``{"message": …}``),
+    one line, without any registered secret."""
     try:
         found = response.json()
     except ValueError:
         found = None
     text = ""
     if isinstance(found, dict):
-        for key in ("error", "error_description"):
+        for key in ("error", "error_description", "message"):  # message: Pixelfed (Laravel)
             if isinstance(found.get(key), str) and found[key] not in text:
                 text = f"{text}: {found[key]}" if text else found[key]
     return redact.scrub(" ".join(text.split())[:300])

@@ -37,9 +37,12 @@ def make_site(
     account: str,
     settings: Mapping[str, str],
     body: str,
+    files: Mapping[str, bytes] | None = None,
+    front: str = "",
 ) -> Repo:
     """A site whose one post (``POST``, due at ``DUE``) targets ``account``, committed and
-    pushed to a bare remote; ``body`` may hold ``---`` lines (a thread)."""
+    pushed to a bare remote; ``body`` may hold ``---`` lines (a thread) and images among
+    ``files`` (repository path → bytes); ``front`` adds front-matter lines (``title: …``)."""
     for name, value in {
         "GIT_AUTHOR_NAME": "t",
         "GIT_AUTHOR_EMAIL": "t@example.com",
@@ -53,7 +56,10 @@ def make_site(
     repo.root.mkdir()
     config = {"timezone": "UTC", "accounts": {account: dict(settings)}}
     repo.write("socialgit.yml", yaml.safe_dump(config, sort_keys=False))
-    repo.write(POST, f"---\npublish_at: {DUE:%Y-%m-%d %H:%M}\ntargets: [{account}]\n---\n{body}\n")
+    for path, data in (files or {}).items():
+        repo.write(path, data)
+    head = f"publish_at: {DUE:%Y-%m-%d %H:%M}\ntargets: [{account}]\n{front}"
+    repo.write(POST, f"---\n{head.rstrip()}\n---\n{body}\n")
     git(repo.root, "init", "-q", "-b", "main")
     git(repo.root, "add", "-A")
     git(repo.root, "commit", "-q", "-m", "init")
