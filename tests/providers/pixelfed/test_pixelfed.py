@@ -73,7 +73,7 @@ def test_caption_is_counted_in_code_points_against_the_instance(
     fake: FakePixelfed, tmp_path: Path
 ) -> None:
     fake.max_characters = 10
-    with fake.client() as client, pytest.raises(Rejected, match="11 characters.*takes 10"):
+    with fake.client() as client, pytest.raises(Rejected, match=r"11 characters.*takes 10"):
         pixelfed.post(client, ACCOUNT, creds(fake), thread(tmp_path, "🚀" * 11), (), print)
     assert pixelfed.length("🚀é") == 2 and posts_of(fake) == []
 
@@ -134,7 +134,7 @@ def test_two_statuses_with_the_same_words_are_left_to_a_person(
     with fake.client() as client:
         pixelfed.post(client, ACCOUNT, token, outgoing, (), print)
         pixelfed.post(client, ACCOUNT, token, replace(outgoing, key="other"), (), print)
-        with pytest.raises(OutcomeUnknown, match="2 items .* match part 1"):
+        with pytest.raises(OutcomeUnknown, match=r"2 items .* match part 1"):
             pixelfed.lookup(client, ACCOUNT, token, outgoing)
 
 
