@@ -180,7 +180,8 @@ def status_error(
     own rules did not already decide. ``sent``: the request could have published
     something (a 504 from a gateway may hide a success behind it)."""
     status = response.status_code
-    said = f": {message}" if message else ""
+    # A network's fallback text is often the status itself: never "(HTTP 500): HTTP 500".
+    said = f": {message}" if message and message.strip() != f"HTTP {status}" else ""
     if status == 429:
         return rate_limited(response, op, why=message)
     if status == 504 and sent:

@@ -244,3 +244,14 @@ def _secret_in_url(text: str) -> bool:
     if parts.password or (parts.username and parts.username != ""):
         return True
     return any(_SECRET_QUERY.match(key) for key, _ in parse_qsl(parts.query))
+
+
+def refuse_errors(problems: list[Problem], doing: str) -> None:
+    """Stop ``doing`` when the config has errors, with the lines ``validate`` prints: a typo
+    such as ``misssed_after`` would otherwise run with the default in its place."""
+    errors = [p for p in problems if p.path == CONFIG_FILE and p.severity == "error"]
+    if not errors:
+        return
+    lines = "".join(f"\n{p.path}:{p.line}:{p.column}: {p.severity}: {p.message}" for p in errors)
+    count = "1 error" if len(errors) == 1 else f"{len(errors)} errors"
+    raise ConfigError(f"{CONFIG_FILE} has {count}; {doing} (as `socialgit validate` says):{lines}")

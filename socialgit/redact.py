@@ -2,10 +2,15 @@
 
 Every secret the process holds in clear (a decrypted vault entry, a token just received,
 ``SOCIALGIT_KEY`` when the vault first uses it) is registered here, with the tokens inside
-webhook URLs (Telegram, Discord, Slack). From then on:
+webhook URLs (Telegram, Discord, Slack), the secret half of a Telegram bot token, and each
+of them percent-encoded (as a server or proxy echoing a request path may write them). From
+then on:
 
-- :func:`scrub` replaces each registered value in a text with ``***``; the CLI scrubs
-  what it prints, and :class:`RedactFilter` scrubs log records;
+- :func:`scrub` replaces each registered value in a text with ``***``. What socialgit
+  writes passes through it where it leaves: the CLI's output and error lines, the runner's
+  report (socialgit.runner.report), every entry written into a post file
+  (socialgit.runner.files) and every commit message (socialgit.runner.git), whatever
+  network the text came from; :class:`RedactFilter` scrubs log records;
 - inside GitHub Actions (``GITHUB_ACTIONS=true``) each value is announced once with
   ``::add-mask::`` on stdout, so the runner's log masks it even where we print nothing;
 - :class:`Sealed`, the dict that holds credentials, never shows its values in ``repr``,
@@ -24,7 +29,7 @@ import sys
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 MASK = "***"
 MIN_LENGTH = 6
@@ -63,6 +68,9 @@ _TOKEN_PATHS = (
 )
 
 
+_BOT_TOKEN = re.compile(r"^\d+:(?P<secret>[A-Za-z0-9_-]{20,})$")
+
+
 def register(*values: object) -> None:
     """Remember secret values (strings, or mappings/lists of them) for scrubbing."""
     for value in values:
@@ -71,10 +79,12 @@ def register(*values: object) -> None:
         elif isinstance(value, list | tuple | set):
             register(*value)
         elif isinstance(value, str) and len(value) >= MIN_LENGTH:
-            for part in (value, *_url_tokens(value)):
+            for part in (value, *_url_tokens(value), *_bot_secret(value)):
                 if len(part) >= MIN_LENGTH:
                     _REGISTERED.add(part)
                     _announce(part)
+                    # Scrubbed percent-encoded too (an echoed path), not announced again.
+                    _REGISTERED.add(quote(part, safe=""))
 
 
 def registered() -> frozenset[str]:
@@ -95,6 +105,25 @@ def scrub(text: str, extra: Iterable[str] = ()) -> str:
         if secret in text:
             text = text.replace(secret, MASK)
     return text
+
+
+def scrub_data(value: Any) -> Any:
+    """``value`` with :func:`scrub` applied to every string in it (mappings and lists
+    too): for what is written into a file."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return {key: scrub_data(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_data(item) for item in value]
+    return value
+
+
+def _bot_secret(value: str) -> list[str]:
+    """The secret half of a Telegram bot token (``<bot id>:<secret>``): an echo that
+    splits or re-encodes the token still shows it whole."""
+    match = _BOT_TOKEN.match(value)
+    return [match["secret"]] if match else []
 
 
 def _url_tokens(value: str) -> list[str]:

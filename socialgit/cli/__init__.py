@@ -97,6 +97,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None) -> Non
     from socialgit import render
     from socialgit.content import load_content
     from socialgit.preview import relative
+    from socialgit.words import plural
 
     root = _root(ctx)
     only = [relative(root, p, Path.cwd()) for p in paths] or None
@@ -110,7 +111,8 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None) -> Non
     }[fmt]
     click.echo(renderer(problems), nl=False)
     if fmt == "text":
-        click.echo(f"{len(content.reports)} posts checked, {len(problems)} problems", err=True)
+        checked = f"{plural(len(content.reports), 'post')} checked"
+        click.echo(f"{checked}, {plural(len(problems), 'problem')}", err=True)
     ctx.exit(_exit_for(problems))
 
 
@@ -203,7 +205,9 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("socialgit: interrupted", err=True)
         sys.exit(130)
     except SocialgitError as exc:
-        click.echo(f"socialgit: error: {exc}", err=True)
+        from socialgit.redact import scrub
+
+        click.echo(f"socialgit: error: {scrub(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # a bug: say so in one line; the traceback only on request
         if os.environ.get("SOCIALGIT_DEBUG"):

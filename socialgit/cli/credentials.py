@@ -55,11 +55,16 @@ def _guarded(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _setup(ctx: click.Context) -> tuple[Path, Config]:
-    from socialgit.config import find_root, load_config
+def _setup(ctx: click.Context, strict: str | None = None) -> tuple[Path, Config]:
+    """The repository and its config; ``strict``: a config with errors stops the command
+    (saying ``strict``: what did not happen)."""
+    from socialgit.config import find_root, load_config, refuse_errors
 
     root = find_root(Path(ctx.obj["repo"]))
-    return root, load_config(root).config
+    loaded = load_config(root)
+    if strict:
+        refuse_errors(loaded.problems, strict)
+    return root, loaded.config
 
 
 def _account(config: Config, name: str) -> Account:
@@ -150,9 +155,11 @@ def connect(ctx: click.Context, account: str, port: int, timeout: float, no_brow
 def refresh(ctx: click.Context, accounts: tuple[str, ...], within: str, no_push: bool) -> None:
     """Refresh credentials that expire within --within, then commit and push the vault.
 
-    Rotated refresh tokens are saved before anything uses them; another runner's refresh
-    in progress is respected (see socialgit/credentials/vault_sync.py for the rule).
-    Exit 1 on failures.
+    Each account is leased in a pushed commit of the vault first, so no two runners spend
+    one refresh token; an account another run holds a lease on is skipped. A rotated token
+    is saved before anything uses it. A refresh that fails changes no credentials and
+    pushes only the release of its lease. Exit 1 on failures, 2 when socialgit.yml has
+    errors or SOCIALGIT_KEY does not match the vault.
 
     \b
     Example:
@@ -160,7 +167,7 @@ def refresh(ctx: click.Context, accounts: tuple[str, ...], within: str, no_push:
     """
     from socialgit.credentials.vault_sync import refresh_repo
 
-    root, config = _setup(ctx)
+    root, config = _setup(ctx, strict="nothing was refreshed")
     for name in accounts:
         _account(config, name)
     with _http() as client_for:
@@ -212,7 +219,7 @@ def keygen() -> None:
 def put(ctx: click.Context, account: str, misplaced: tuple[str, ...]) -> None:
     """Store ACCOUNT's credentials, given as one JSON object on stdin (replacing any).
 
-    The fields are the network's (SPEC §6): e.g. {"bot_token": "…"} for telegram,
+    The fields are the network's: e.g. {"bot_token": "…"} for telegram,
     {"access_token": …, "refresh_token": …, "expires_at": ISO} for OAuth2 networks, and
     for a rotating Slack bot token also refresh_token, expires_at, client_id and
     client_secret. An unknown field is refused, with the fields the network takes.
@@ -281,6 +288,7 @@ def rekey(ctx: click.Context) -> None:
     import os
 
     from socialgit.credentials.vault import NEW_KEY_ENV, Vault
+    from socialgit.words import plural
 
     root, _ = _setup(ctx)
     new = os.environ.get(NEW_KEY_ENV)
@@ -290,7 +298,7 @@ def rekey(ctx: click.Context) -> None:
     count = store.rekey(new)
     store.save()
     _say(
-        f"re-encrypted {count} entries; now set SOCIALGIT_KEY to the new key and commit "
+        f"re-encrypted {plural(count, 'entry')}; now set SOCIALGIT_KEY to the new key and commit "
         ".socialgit/vault.json"
     )
 

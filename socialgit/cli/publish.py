@@ -11,6 +11,11 @@ from socialgit.cli import _default_format, _now, _root, _summary
 @click.option("--at", metavar="TIME", help="Run as if it were TIME (config time zone).")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; change nothing.")
 @click.option("--no-push", is_flag=True, help="Commit, but do not push (a local runner).")
+@click.option(
+    "--no-lock",
+    is_flag=True,
+    help="With --no-push in a clone with a remote: publish to networks anyway, unlocked.",
+)
 @click.option("--shard", metavar="K/N", help="Only the posts of shard K of N (by path).")
 @click.option("--branch", metavar="NAME", help="Publish from NAME instead of the configured one.")
 @click.option("--any-branch", is_flag=True, help="Publish from whatever branch is checked out.")
@@ -20,6 +25,7 @@ def publish(
     at: str | None,
     dry_run: bool,
     no_push: bool,
+    no_lock: bool,
     shard: str | None,
     branch: str | None,
     any_branch: bool,
@@ -28,6 +34,9 @@ def publish(
 
     Claims the due deliveries (a commit and push: the lock against other runners), sends
     them, then records each result in its post's `results:` and pushes one commit.
+    With --no-push in a clone that has a remote, a run that would publish to a network
+    (any provider but `outbox`) stops first: an unpushed claim locks no other runner out.
+    Add --no-lock when no other runner publishes from this repository.
     Exit 1 when a delivery failed for good, 2 on config or repository errors.
 
     \b
@@ -36,17 +45,20 @@ def publish(
       socialgit publish --shard 1/4
     """
     from socialgit.config import load_config
-    from socialgit.errors import RepoError
+    from socialgit.errors import RepoError, UsageError
     from socialgit.runner import Options
     from socialgit.runner import publish as run
     from socialgit.runner.credentials import hooks
     from socialgit.runner.report import markdown, text
 
+    if no_lock and not no_push:
+        raise UsageError("--no-lock goes with --no-push (a pushed claim is the lock)")
     root = _root(ctx)
     options = Options(
         at=_now(at, load_config(root).config.timezone) if at else None,
         dry_run=dry_run,
         push=not no_push,
+        lock=not no_lock,
         shard=_shard(shard),
         branch=branch,
         any_branch=any_branch,

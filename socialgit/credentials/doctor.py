@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 
 from providers import PROVIDERS
-from socialgit.credentials.vault import KEY_ENV, Vault, parse_key, parse_time
+from socialgit.credentials.vault import KEY_ENV, Vault, parse_time
 from socialgit.errors import (
     AuthExpired,
     ConfigError,
@@ -36,6 +36,7 @@ from socialgit.errors import (
     VaultError,
 )
 from socialgit.model import Account
+from socialgit.words import plural
 
 if TYPE_CHECKING:
     from providers.base import Provider
@@ -68,10 +69,10 @@ def doctor(
         Finding("error", "config", f"{p.path}:{p.line}:{p.column}: {p.message}")
         for p in content.config_problems
         if p.severity == "error"
-    ] or [Finding("ok", "config", f"{len(content.config.accounts)} accounts")]
-    vault, key = _key(root, found)
+    ] or [Finding("ok", "config", plural(len(content.config.accounts), "account"))]
+    vault, unreadable = _key(root, found)
     for _name, account in sorted(content.config.accounts.items()):
-        found.extend(_account(vault, account, client_for, now, key))
+        found.extend(_account(vault, account, client_for, now, unreadable))
     if vault is not None:
         for name in vault.accounts():
             if name not in content.config.accounts:
@@ -81,20 +82,26 @@ def doctor(
     return found
 
 
-def _key(root: Path, found: list[Finding]) -> tuple[Vault | None, bool]:
+def _key(root: Path, found: list[Finding]) -> tuple[Vault | None, str | None]:
+    """The vault, and why its entries cannot be read (None: they can)."""
     text = os.environ.get(KEY_ENV)
     try:
         vault = Vault.open(root, key=text or "")
     except VaultError as exc:
         found.append(Finding("error", "key" if KEY_ENV in str(exc) else "vault", str(exc)))
-        return None, False
+        return None, "the vault cannot be read"
     if not text:
         severity: Severity = "error" if vault.accounts() else "warning"
         found.append(Finding(severity, "key", f"{KEY_ENV} is not set"))
-        return vault, False
-    parse_key(text)
-    found.append(Finding("ok", "key", f"{KEY_ENV} is set ({len(vault.accounts())} entries)"))
-    return vault, True
+        return vault, f"cannot be checked without {KEY_ENV}"
+    try:
+        vault.check_key()
+    except VaultError as exc:
+        found.append(Finding("error", "key", str(exc)))
+        return vault, f"not checked: {KEY_ENV} does not match the vault"
+    count = plural(len(vault.accounts()), "entry")
+    found.append(Finding("ok", "key", f"{KEY_ENV} is set and opens the vault ({count})"))
+    return vault, None
 
 
 def _account(
@@ -102,20 +109,20 @@ def _account(
     account: Account,
     client_for: Callable[[Account], httpx.Client],
     now: datetime,
-    key: bool,
+    unreadable: str | None,
 ) -> list[Finding]:
     name = account.name
     provider = PROVIDERS[account.provider]
     needs = _needs(provider, account)
     if vault is None and needs:  # the key or the vault file is broken (reported above)
-        return [Finding("error", name, "not checked: the vault cannot be read")]
+        return [Finding("error", name, f"not checked: {unreadable}")]
     try:
-        stored = vault.get(name) if vault is not None and key else None
+        stored = vault.get(name) if vault is not None and unreadable is None else None
     except VaultError as exc:
         return [Finding("error", name, _own(name, exc))]
     if stored is None and needs:
         if vault is not None and name in vault.accounts():
-            return [Finding("error", name, f"cannot be checked without {KEY_ENV}")]
+            return [Finding("error", name, unreadable or "cannot be read")]
         return [Finding("error", name, f"no credentials: run `socialgit connect {name}`")]
     credentials = dict(stored or {})
     out = _lifetimes(provider, vault, name, credentials, now) if vault and stored else []

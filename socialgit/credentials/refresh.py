@@ -31,7 +31,7 @@ import httpx
 from providers import PROVIDERS
 from socialgit.credentials.oauth import keep_refresh_token
 from socialgit.credentials.vault import Vault, iso
-from socialgit.errors import AuthExpired, AuthRevoked, ProviderError, VaultError
+from socialgit.errors import AuthExpired, AuthRevoked, SocialgitError, VaultError
 from socialgit.model import Account, Config
 from socialgit.redact import register
 
@@ -52,7 +52,11 @@ def due(
     for name in names:
         if name not in config.accounts:
             continue
-        expiry = vault.expiry(name)
+        try:
+            expiry = vault.expiry(name)
+        except VaultError:  # an edited entry: listed, so that its account alone fails on it
+            found.append(name)
+            continue
         if expiry is not None and expiry <= now + within:
             found.append(name)
     return found
@@ -85,7 +89,7 @@ def refresh_due(
     within: timedelta,
     *,
     only: Iterable[str] | None = None,
-    failures: dict[str, ProviderError] | None = None,
+    failures: dict[str, SocialgitError] | None = None,
 ) -> list[str]:
     """Refresh what expires within ``within``; returns the accounts refreshed.
 
@@ -97,7 +101,7 @@ def refresh_due(
         account = config.accounts[name]
         try:
             refresh_account(vault, account, client_for(account))
-        except ProviderError as exc:
+        except SocialgitError as exc:  # the network's answer, or an entry that cannot be read
             if failures is None:
                 raise
             failures[name] = exc

@@ -50,6 +50,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from socialgit.errors import VaultError
 from socialgit.redact import Sealed, register, seal
+from socialgit.words import plural
 
 VAULT_FILE = ".socialgit/vault.json"
 FORMAT = "socialgit-vault"
@@ -160,6 +161,23 @@ class Vault:
                     f"id {kid}, the given key {mine}); set the vault's key, or re-encrypt "
                     "everything with `socialgit vault rekey`"
                 )
+
+    def check_key(self) -> None:
+        """Fail when a key is set and no entry was written with it: the key does not match
+        this vault, and every account would fail. (An entry that fails alone, edited or
+        written under another key, is that account's error, from :meth:`get`.)"""
+        if self._key is None:
+            return
+        written = [e.get("kid") for e in self._entries().values() if isinstance(e, dict)]
+        kids = {k for k in written if isinstance(k, str)}
+        mine = key_id(self._key)
+        if not kids or mine in kids:
+            return
+        raise VaultError(
+            f"{KEY_ENV} does not match the vault: it opens none of its "
+            f"{plural(len(self._entries()), 'entry')} (the key's id is {mine}, the vault's "
+            f"{', '.join(sorted(kids))}); set the key the vault was made with"
+        )
 
     # -- reading --------------------------------------------------------------------------
     def accounts(self) -> list[str]:

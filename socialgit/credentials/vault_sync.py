@@ -37,10 +37,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from socialgit import author
 from socialgit.credentials import refresh as credentials
 from socialgit.credentials.vault import VAULT_FILE, Vault, dumps, parse_time
 from socialgit.credentials.vault import _parse as parse_vault
-from socialgit.errors import ProviderError, RepoError
+from socialgit.errors import RepoError, SocialgitError, VaultError
 from socialgit.model import Config
 from socialgit.redact import register, scrub
 
@@ -53,7 +54,7 @@ HOLD_ENV = "SOCIALGIT_TEST_HOLD_AFTER_REFRESH"  # tests: pause here so they can 
 class Outcome:
     refreshed: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # account -> why
-    failures: dict[str, ProviderError] = field(default_factory=dict)
+    failures: dict[str, SocialgitError] = field(default_factory=dict)
     recovered: bool = False
     committed: bool = False
     pushed: bool = False
@@ -85,13 +86,19 @@ def refresh_repo(
         if git and remote:
             git.sync(*remote)
         vault = Vault.open(root)
+        vault.check_key()  # a key that opens none of the vault stops here, before any lease
         todo = []
         for name in credentials.due(vault, config, now, within, wanted):
+            try:
+                vault.get(name)  # an entry that cannot be read fails now, not under a lease
+            except VaultError as exc:
+                out.failures[name] = exc
+                continue
             held = leased(vault, name)
             if held:
                 out.skipped[name] = held
-            else:
-                todo.append(name)
+                continue
+            todo.append(name)
         if not (todo and git and remote):
             break
         start = datetime.now(UTC)
@@ -111,9 +118,12 @@ def refresh_repo(
     vault.save()
     _hold_for_tests()
     if git:
-        names = ", ".join(out.refreshed) or "leases"
-        out.committed = git.commit(VAULT_FILE, f"vault: refresh {names}")
-    if git and remote and (out.committed or out.recovered or git.ahead(*remote)):
+        if out.refreshed:
+            message = f"vault: refresh {', '.join(out.refreshed)}"
+        else:  # nothing refreshed: only our leases come off again
+            message = f"vault: release the lease of {', '.join(todo)}"
+        out.committed = git.commit(VAULT_FILE, message)
+    if git and remote and (out.committed or out.recovered or git.vault_ahead(*remote)):
         out.pushed = _push_until_accepted(git, remote)
     return out
 
@@ -205,6 +215,7 @@ class Git:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.author = author.environment(root)  # the same commits' author as the runner's
 
     @classmethod
     def at(cls, root: Path) -> Git | None:
@@ -217,14 +228,7 @@ class Git:
         return cls(root) if done.returncode == 0 and done.stdout.strip() == "true" else None
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-        if not self._identity():
-            env.update(
-                GIT_AUTHOR_NAME="socialgit",
-                GIT_AUTHOR_EMAIL="socialgit@localhost",
-                GIT_COMMITTER_NAME="socialgit",
-                GIT_COMMITTER_EMAIL="socialgit@localhost",
-            )
+        env = {**os.environ, **self.author, "GIT_TERMINAL_PROMPT": "0"}
         done = subprocess.run(
             ["git", "-C", str(self.root), *args],
             capture_output=True,
@@ -236,15 +240,6 @@ class Git:
             said = scrub(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "")
             raise RepoError(f"git {args[0]} failed: {said}")
         return done
-
-    def _identity(self) -> bool:
-        done = subprocess.run(
-            ["git", "-C", str(self.root), "config", "user.email"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return bool(done.stdout.strip())
 
     def changed(self, path: str) -> bool:
         return bool(self.run("status", "--porcelain", "--", path).stdout.strip())
@@ -277,9 +272,15 @@ class Git:
         register(_credential_in(url))  # a token in the remote's URL is masked everywhere
         return remote, merge.removeprefix("refs/heads/") or name
 
-    def ahead(self, remote: str, branch: str) -> bool:
-        done = self.run("rev-list", "--count", f"{remote}/{branch}..HEAD", check=False)
-        return done.returncode != 0 or done.stdout.strip() not in ("", "0")
+    def vault_ahead(self, remote: str, branch: str) -> bool:
+        """Whether this checkout holds vault commits the remote lacks (an earlier push that
+        failed), and nothing else: a person's own unpushed commits are theirs to push."""
+        done = self.run("rev-list", f"{remote}/{branch}..HEAD", check=False)
+        commits = done.stdout.split()
+        if done.returncode != 0 or not commits:
+            return False
+        changed = self.run("diff", "--name-only", f"{remote}/{branch}", "HEAD", check=False)
+        return changed.stdout.split() == [VAULT_FILE]
 
     def push(self, remote: str, branch: str) -> bool:
         """True if the remote took it; False if it was rejected (someone pushed first)."""

@@ -24,8 +24,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from socialgit.credentials.vault import Vault
-from socialgit.errors import SocialgitError
+from providers import PROVIDERS
+from socialgit.credentials.vault import KEY_ENV, Vault
+from socialgit.errors import SocialgitError, VaultError
 from socialgit.model import Account
 from socialgit.runner.git import Repo
 from socialgit.runner.run import Hooks
@@ -48,6 +49,7 @@ def hooks(root: Path) -> Hooks:
         credentials=reader,
         refresh=reader.refresh,
         bind=reader.bind,
+        check=reader.check,
         after_claim=reader.refresh_due,
         results_files=reader.tokens.results_files,
     )
@@ -61,6 +63,27 @@ class _VaultReader:
 
     def bind(self, repo: Repo, push: bool) -> None:
         self.tokens.bind(repo, push)
+
+    def check(self, work: list[Work]) -> None:
+        """Stop the run before it claims anything when the vault cannot serve it at all: a
+        malformed key, an unreadable vault file, no key while the accounts about to be used
+        have entries, or a key that opens none of the entries. Each would fail every
+        credentialed delivery for good; an entry that fails alone stays its account's error.
+        Raises ``VaultError``."""
+        names = {w.account.name for w in work if PROVIDERS[w.account.provider].SECRETS}
+        if not names:
+            return  # e.g. only outbox: the key is not needed
+        vault = self.tokens.vault()
+        stored = sorted(names & set(vault.accounts()))
+        if not stored:
+            return
+        if not vault.has_key:
+            raise VaultError(
+                f"{KEY_ENV} is not set, and the vault's credentials are needed for "
+                f"{', '.join(stored)}; set it to the vault's key (in GitHub Actions: the "
+                f"repository secret {KEY_ENV})"
+            )
+        vault.check_key()
 
     def __call__(self, account: Account) -> dict[str, Any]:
         found = self.tokens.get(account.name)

@@ -7,6 +7,7 @@ come, so a thread that fails half-way resumes after the parts that are out.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -39,7 +40,7 @@ from socialgit.media import sniff
 from socialgit.model import Account, Config
 from socialgit.runner import entries
 from socialgit.runner.work import Work
-from socialgit.times import iso_utc
+from socialgit.times import iso_utc, zone
 
 # Deliveries in flight per network, across its accounts: generous where the receiver is ours
 # (webhook, outbox), modest where a public API counts requests per app.
@@ -253,8 +254,11 @@ def _send(
 
 
 def _reconnect(work: Work, message: str) -> str:
-    what = f"run `socialgit connect {work.account.name}`"
-    return message if what in message else f"{message}; {what}"
+    """The message, with the advice to log in again unless it gives it already (in any
+    words: "socialgit connect NAME" with or without backticks)."""
+    command = f"socialgit connect {work.account.name}"
+    given = re.search(re.escape(command) + r"(?![\w-])", message)
+    return message if given else f"{message}; run `{command}`"
 
 
 def _lookup_quietly(
@@ -302,7 +306,10 @@ def _retry(
         return _final(work, ctx, parts, attempt, final, pending)
     now = ctx.clock()
     when = now + entries.backoff(attempt)
-    text = f"{message} (attempt {attempt} of {limit}, next after {iso_utc(when)})"
+    # retry_at stays UTC for machines; the sentence is for a person, in the config's zone.
+    tz = ctx.config.timezone
+    local = f"{when.astimezone(zone(tz)):%Y-%m-%d %H:%M} {tz}"
+    text = f"{message} (attempt {attempt} of {limit}, next after {local})"
     entry = entries.failed(work, now, parts, attempt, text, retry_at=when, pending=pending)
     return Outcome(work, "retry", entry, text)
 

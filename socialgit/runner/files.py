@@ -16,6 +16,7 @@ import yaml
 
 from socialgit.errors import RepoError
 from socialgit.post import split
+from socialgit.redact import scrub_data
 from socialgit.runner.entries import post_status
 from socialgit.writeback import write_back
 from socialgit.yamlnodes import YamlError
@@ -52,7 +53,9 @@ def _apply_one(root: Path, path: str, entries: Mapping[str, dict[str, Any]], top
     front = _front(text, path)
     results = front.get("results")
     merged: dict[str, Any] = dict(results) if isinstance(results, dict) else {}
-    merged.update(entries)
+    # A network's error text may echo a credential (a path with a token in it): never into
+    # the file, where it would be committed and pushed.
+    merged.update(scrub_data(dict(entries)))
     status = None
     if top:
         targets = front.get("targets")

@@ -18,16 +18,13 @@ from pathlib import Path
 
 import git
 
+from socialgit import author
 from socialgit.errors import RepoError
-
-DEFAULT_NAME = "socialgit"
-DEFAULT_EMAIL = "socialgit@users.noreply.github.com"
+from socialgit.redact import scrub
 
 
 class Repo:
-    def __init__(
-        self, root: Path, *, run_id: str = "", name: str | None = None, email: str | None = None
-    ) -> None:
+    def __init__(self, root: Path, *, run_id: str = "") -> None:
         self.run_id = run_id
         try:
             self.repo = git.Repo(root, search_parent_directories=True)
@@ -35,13 +32,8 @@ class Repo:
             raise RepoError(f"{root} is not inside a git repository") from None
         self.top = Path(self.repo.working_tree_dir or root)
         self.root = root
-        who = name or os.environ.get("SOCIALGIT_GIT_NAME") or DEFAULT_NAME
-        mail = email or os.environ.get("SOCIALGIT_GIT_EMAIL") or DEFAULT_EMAIL
         self.repo.git.update_environment(
-            GIT_AUTHOR_NAME=who,
-            GIT_AUTHOR_EMAIL=mail,
-            GIT_COMMITTER_NAME=who,
-            GIT_COMMITTER_EMAIL=mail,
+            **author.environment(self.top),
             GIT_TERMINAL_PROMPT="0",  # never wait for a password nobody will type
         )
         self.remote: str | None = None
@@ -145,8 +137,7 @@ class Repo:
         staged = self.run("diff", "--cached", "--name-only", "--", *full)
         if not staged.strip():
             return None
-        if self.run_id:
-            message = f"{message.rstrip()}\n\nSocialgit-Run: {self.run_id}\n"
+        message = self._message(message)
         self.run("commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *full)
         return self.head()
 
@@ -172,10 +163,17 @@ class Repo:
             entry = f"100644,{blob},{self.tree_path(path)}"
             self._plumb("update-index", "--add", "--cacheinfo", entry, env=index)
             tree = self._plumb("write-tree", env=index).stdout.decode().strip()
-        if self.run_id:
-            message = f"{message.rstrip()}\n\nSocialgit-Run: {self.run_id}\n"
+        message = self._message(message)
         made = self._plumb("commit-tree", tree, "-p", parent, "-m", message)
         return made.stdout.decode().strip()
+
+    def _message(self, message: str) -> str:
+        """Every commit message: scrubbed of loaded secrets (a network's error text may
+        carry one), with the run's id as a trailer."""
+        message = scrub(message)
+        if self.run_id:
+            message = f"{message.rstrip()}\n\nSocialgit-Run: {self.run_id}\n"
+        return message
 
     def fast_forward(self, commit: str) -> bool:
         """Move this checkout to ``commit`` when that is a fast-forward and no file it changes

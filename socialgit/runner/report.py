@@ -1,11 +1,13 @@
 """What a run says: one line per delivery, a summary, and a Markdown table for GitHub.
 
 Lines name the account and the post, and show the network's link or the error. A URL from
-the vault (a webhook's) never appears: only what the network answered.
+the vault (a webhook's) never appears: only what the network answered, scrubbed of every
+loaded secret (a network's error text may echo a token).
 """
 
 from __future__ import annotations
 
+from socialgit.redact import scrub
 from socialgit.runner.run import RunReport
 from socialgit.times import iso_utc
 
@@ -64,6 +66,14 @@ def summary(report: RunReport) -> str:
 
 
 def text(report: RunReport) -> str:
+    return scrub(_text(report))
+
+
+def markdown(report: RunReport) -> str:
+    return scrub(_markdown(report))
+
+
+def _text(report: RunReport) -> str:
     lines = [
         f"{state:<12} {account:<16} {post}  {detail}"
         for state, account, post, detail in rows(report)
@@ -74,7 +84,7 @@ def text(report: RunReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def markdown(report: RunReport) -> str:
+def _markdown(report: RunReport) -> str:
     out = [f"### socialgit publish: {summary(report)}", ""]
     found = rows(report)
     if found:

@@ -24,8 +24,9 @@ from pathlib import Path
 import httpx
 
 from providers.base import Credentials
+from socialgit.config import refuse_errors
 from socialgit.content import Content, load_content
-from socialgit.errors import RepoError
+from socialgit.errors import RepoError, UsageError
 from socialgit.model import Account
 from socialgit.runner import entries, files
 from socialgit.runner.deliver import Context, Outcome, deliver_all
@@ -33,6 +34,7 @@ from socialgit.runner.git import Repo
 from socialgit.runner.pause import pause
 from socialgit.runner.work import Missed, Selection, Waiting, Work, select
 from socialgit.times import iso_utc
+from socialgit.words import plural
 
 MAX_ROUNDS = 5  # pushes tried before giving up on a remote that keeps moving
 
@@ -49,6 +51,7 @@ class Options:
     shard: tuple[int, int] | None = None
     branch: str | None = None
     any_branch: bool = False
+    lock: bool = True  # --no-lock: with --no-push, publish to networks without the claim push
 
 
 @dataclass
@@ -61,6 +64,10 @@ class Hooks:
     # checked for uncommitted changes: recovers what an interrupted run left (a refreshed
     # vault, put on the remote) and keeps the repository to push refreshed credentials with.
     bind: Callable[[Repo, bool], None] | None = None
+    # Called with the work about to be claimed (with --dry-run, what would be): raises what
+    # must stop the whole run before anything is claimed or sent (a key that opens none of
+    # the vault), rather than failing every delivery for good.
+    check: Callable[[list[Work]], None] | None = None
     # Called before the claim commit with the claimed work; refreshes what needs it and
     # returns extra repository-relative paths (the vault) to commit with the claims.
     before_claim_commit: Callable[[list[Work]], list[str]] | None = None
@@ -107,9 +114,12 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
     run_id = secrets.token_hex(6)
     repo = Repo(root, run_id=run_id)
     content = load_content(root)
+    refuse_errors(content.config_problems, "nothing was claimed or sent")
     _check_branch(repo, content, options)
     if options.dry_run:  # no fetch, no file, no commit: what this checkout would do
         selection = select(content, now, options.shard)
+        if hooks.check is not None:
+            hooks.check(selection.work)
         _note(report, content, selection)
         report.planned = selection.work
         return report
@@ -202,6 +212,9 @@ def _claim(
         _note(report, content, selection)
         if selection.empty:
             return None, now
+        _refuse_without_lock(repo, options, selection.work)
+        if hooks.check is not None:
+            hooks.check(selection.work)
         claimed_at = clock()
         updates: files.Updates = {}
         for work in selection.work:
@@ -224,13 +237,29 @@ def _claim(
     raise RepoError(f"other runners kept pushing first; gave up claiming after {MAX_ROUNDS} tries")
 
 
+def _refuse_without_lock(repo: Repo, options: Options, work: list[Work]) -> None:
+    """--no-push where a remote exists: the claim is never pushed, so it locks out no other
+    runner. Fine for files this checkout writes (``outbox``), not for a network."""
+    if options.push or not options.lock or repo.remote is None:
+        return
+    networks = sorted({w.account.provider for w in work if w.account.provider != "outbox"})
+    if networks:
+        raise UsageError(
+            f"--no-push would publish to {', '.join(networks)} without the lock: the claim is "
+            f"pushed to {repo.remote} to keep other runners off these deliveries; run without "
+            "--no-push, or add --no-lock if no other runner can publish from this repository"
+        )
+
+
 def _note(report: RunReport, content: Content, selection: Selection) -> None:
     report.missed = selection.missed
     report.waiting = selection.waiting
     for item in content.reports:
         if item.post is None:
             errors = sum(1 for p in item.problems if p.severity == "error")
-            report.skipped_posts.append(f"{item.path}: {errors} problem(s); run socialgit validate")
+            report.skipped_posts.append(
+                f"{item.path}: {plural(errors, 'error')}; run socialgit validate"
+            )
 
 
 def _record(repo: Repo, root: Path, options: Options, report: RunReport, hooks: Hooks) -> None:
@@ -302,9 +331,13 @@ def _client() -> httpx.Client:
 
 
 def _claim_message(selection: Selection) -> str:
-    head = f"socialgit: claim {len(selection.work)} deliveries"
+    what = []
+    if selection.work:
+        what.append(f"claim {plural(len(selection.work), 'delivery')}")
     if selection.missed:
-        head += f", {len(selection.missed)} missed"
+        count = len(selection.missed)
+        what.append(f"mark {count if what else plural(count, 'delivery')} missed")
+    head = "socialgit: " + ", ".join(what)
     lines = [f"- {w.account.name} {w.post.path} key={w.key} ({w.kind})" for w in selection.work]
     lines += [f"- missed: {m.account.name} {m.post.path}" for m in selection.missed]
     return head + "\n\n" + "\n".join(lines) + "\n"
@@ -312,7 +345,7 @@ def _claim_message(selection: Selection) -> str:
 
 def _result_message(outcomes: list[Outcome]) -> str:
     published = sum(1 for o in outcomes if o.state == "published")
-    head = f"socialgit: {published} of {len(outcomes)} deliveries published"
+    head = f"socialgit: {published} of {plural(len(outcomes), 'delivery')} published"
     lines = []
     for o in outcomes:
         what = o.url or o.entry.get("id", "") if o.state == "published" else o.message

@@ -102,6 +102,8 @@ def select(content: Content, now: datetime, shard: tuple[int, int] | None = None
         # A thread whose first parts are out is finished however late: its readers already
         # see it, and marking it missed would drop the record of what is public.
         begun = bool(delivery.result and delivery.result.get("parts"))
+        if delivery.state == "missed" and (delivery.result or {}).get("status") == "missed":
+            continue  # recorded as missed already: a run with nothing new to do changes nothing
         if not begun and (delivery.state == "missed" or (delivery.state == "due" and late)):
             # A retry (or a deferred delivery) that drifted past missed_after is missed too:
             # going out hours late is what missed_after exists to prevent.

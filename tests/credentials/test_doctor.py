@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 
 from socialgit.credentials.doctor import Finding, doctor
-from socialgit.credentials.vault import Vault, iso
+from socialgit.credentials.vault import Vault, iso, new_key
 from tests.conftest import Repo
 from tests.credentials.conftest import git
 from tests.credentials.helpers import cli
@@ -297,3 +298,21 @@ def test_a_broken_vault_still_checks_accounts_that_need_none(tmp_path: Path, key
     assert found["chat-slack"] == [("error", "not checked: the vault cannot be read")]
     assert found["hook-open"] == [("ok", "webhook: signed in as webhook of hook-open")]
     assert found["local"][0][0] == "ok"
+
+
+def test_a_key_that_does_not_match_the_vault_is_an_error(
+    site: Repo, key: str, server: OAuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connected(site, server, lifetime=3600)
+    monkeypatch.setenv("SOCIALGIT_KEY", new_key())
+    result = cli("-C", str(site.root), "doctor")
+    assert result.code == 1
+    assert "ok       key" not in result.out + result.err
+    assert "error    key: SOCIALGIT_KEY does not match the vault: it opens none of its 1 entry" in (
+        result.err
+    )
+    assert "acme: not checked: SOCIALGIT_KEY does not match the vault" in result.err
+    assert not server.token_requests[1:]  # nothing was asked of the network for acme
+    monkeypatch.setenv("SOCIALGIT_KEY", key)
+    right = cli("-C", str(site.root), "doctor")
+    assert "ok       key: SOCIALGIT_KEY is set and opens the vault (1 entry)" in right.out

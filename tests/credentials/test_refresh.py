@@ -16,7 +16,7 @@ import pytest
 from socialgit.config import load_config
 from socialgit.credentials.connect import connect
 from socialgit.credentials.refresh import refresh_account, with_fresh_credentials
-from socialgit.credentials.vault import VAULT_FILE, Vault
+from socialgit.credentials.vault import VAULT_FILE, Vault, new_key
 from socialgit.credentials.vault_sync import HOLD_ENV
 from socialgit.errors import AuthExpired, AuthRevoked, Transient
 from tests.conftest import Repo
@@ -278,3 +278,82 @@ def test_sigkill_then_the_disk_is_lost(
     assert result.code == 1
     assert "acme: token refresh refused (invalid_grant" in result.err
     assert "run `socialgit connect acme`" in result.err
+
+
+def _remote_log(site: Repo) -> list[str]:
+    return git(site.root.parent / "remote.git", "log", "--format=%s", "main").splitlines()
+
+
+def test_a_refresh_that_cannot_start_pushes_nothing(
+    site: Repo, key: str, server: OAuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connected(site, server, lifetime=600)
+    before = _remote_log(site)
+    monkeypatch.setenv("SOCIALGIT_KEY", new_key())
+    wrong = cli("-C", str(site.root), "refresh")
+    assert wrong.code == 2, wrong
+    assert "SOCIALGIT_KEY does not match the vault" in wrong.err
+    monkeypatch.setenv("SOCIALGIT_KEY", key)
+    config = (site.root / "socialgit.yml").read_text()
+    site.write("socialgit.yml", config.replace("timezone:", "timezon:"))
+    typo = cli("-C", str(site.root), "refresh")
+    assert typo.code == 2, typo
+    assert "socialgit.yml has 1 error; nothing was refreshed" in typo.err
+    assert "socialgit.yml:1:1: error: unknown key" in typo.err
+    assert (
+        _remote_log(site) == before
+        and git(site.root, "log", "--format=%s") == "\n".join(before) + "\n"
+    )
+    assert Vault.open(site.root).lease("acme") is None
+    assert len(server.token_requests) == 1  # the connect's code exchange only
+
+
+def test_a_failed_refresh_pushes_only_the_release_of_its_lease(
+    site: Repo, key: str, server: OAuthServer
+) -> None:
+    connected(site, server, lifetime=600)
+    before = _remote_log(site)
+    stored = (site.root / VAULT_FILE).read_bytes()
+    server.fail_next.append((400, {"error": "invalid_grant"}))
+    result = cli("-C", str(site.root), "refresh")
+    assert result.code == 1 and "run `socialgit connect acme`" in result.err
+    assert _remote_log(site) == [
+        "vault: release the lease of acme",
+        "vault: lease the refresh of acme",
+        *before,
+    ]
+    assert (site.root / VAULT_FILE).read_bytes() == stored  # the entry as it was
+
+
+@pytest.mark.parametrize("source", ["socialgit variables", "git config", "default"])
+def test_publish_and_refresh_commit_as_the_same_author(
+    site: Repo, key: str, server: OAuthServer, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    connected(site, server, lifetime=600)
+    site.post("hello", "publish_at: 2026-01-01 09:00\ntargets: [local]")
+    git(site.root, "add", "content")
+    git(site.root, "commit", "-q", "-m", "post")
+    git(site.root, "push", "-q")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")  # this machine's identity is not one
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    expected = "socialgit <socialgit@users.noreply.github.com>"
+    if source == "socialgit variables":
+        monkeypatch.setenv("SOCIALGIT_GIT_NAME", "Acme Bot")
+        monkeypatch.setenv("SOCIALGIT_GIT_EMAIL", "bot@acme.example")
+        git(site.root, "config", "user.name", "Someone Else")
+        expected = "Acme Bot <bot@acme.example>"
+    elif source == "git config":
+        git(site.root, "config", "user.name", "Ada")
+        git(site.root, "config", "user.email", "ada@acme.example")
+        expected = "Ada <ada@acme.example>"
+    assert cli("-C", str(site.root), "refresh").code == 0
+    published = cli("-C", str(site.root), "publish", "--at", "2026-01-01 09:01")
+    assert published.code == 0, published
+    made = git(site.root, "log", "-4", "--format=%s|%an <%ae>|%cn <%ce>").splitlines()
+    assert [line.split("|")[0] for line in made] == [
+        "socialgit: 1 of 1 delivery published",
+        "socialgit: claim 1 delivery",
+        "vault: refresh acme",
+        "vault: lease the refresh of acme",
+    ]
+    assert {part for line in made for part in line.split("|")[1:]} == {expected}

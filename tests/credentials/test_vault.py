@@ -88,8 +88,11 @@ def test_tampering_is_one_line_naming_the_account(site: Repo, key: str, field: s
         return  # an entry moved to an account not in socialgit.yml is never used
     result = cli("-C", str(site.root), "refresh", "--within", "100000d", "--no-push")
     lines = [line for line in result.err.splitlines() if line.strip()]
-    assert result.code == 2, result
-    assert any(name in line for line in lines)
+    if field == "key id":  # the only entry reads as written under another key
+        assert result.code == 2 and "SOCIALGIT_KEY does not match the vault" in result.err
+    else:  # one edited entry fails its account alone
+        assert result.code == 1, result
+        assert any(line.startswith(f"{name}: ") for line in lines)
     assert "at-9f8e7d6c5b4a" not in result.out + result.err
 
 

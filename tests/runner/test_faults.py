@@ -108,7 +108,7 @@ def test_killed_during_the_result_push(world: World, server: Server, tmp_path: P
     # The remote holds the results push open (objects received, ref not yet updated).
     hook.write_text(
         "#!/bin/sh\nwhile read old new ref; do\n"
-        '  if git log -1 --format=%s "$new" | grep -q "deliveries published"; then\n'
+        '  if git log -1 --format=%s "$new" | grep -qE "deliver(y|ies) published"; then\n'
         f"    touch {marker}; sleep 60\n  fi\ndone\n"
     )
     hook.chmod(hook.stat().st_mode | stat.S_IEXEC)
@@ -119,7 +119,7 @@ def test_killed_during_the_result_push(world: World, server: Server, tmp_path: P
     hook.unlink()
     assert "status: publishing" in world.remote_file(rel)
     local = git(repo, "log", "-1", "--format=%s")
-    assert local.startswith("socialgit: 1 of 1 deliveries published")  # kept locally
+    assert local.startswith("socialgit: 1 of 1 delivery published")  # kept locally
     # The next run in that checkout pushes what it had before anything else: no resend.
     again = cli(repo, "--at", "2026-01-01 09:11")
     assert again.returncode == 0, again.stderr
@@ -183,8 +183,8 @@ def test_claim_push_rejected_when_the_remote_moved(world: World, server: Server)
     assert [o.state for o in report.outcomes] == ["published"]
     log = world.remote_log()
     assert log[:3] == [
-        "socialgit: 1 of 1 deliveries published",
-        "socialgit: claim 1 deliveries",
+        "socialgit: 1 of 1 delivery published",
+        "socialgit: claim 1 delivery",
         "a person's post",
     ]
     assert server.receiver.keys() == [key("hook")]

@@ -81,7 +81,8 @@ def add_post(site: Repo) -> None:
 
 
 def run(site: Repo, at: datetime = AT, push: bool = True) -> RunReport:
-    return publish(site.root, Options(at=at, push=push), hooks(site.root))
+    # Without push, as `--no-push --no-lock`: this site has a remote, and acme is a network.
+    return publish(site.root, Options(at=at, push=push, lock=push), hooks(site.root))
 
 
 def refreshes(server: OAuthServer) -> int:
@@ -112,10 +113,10 @@ def assert_vault_pushed_alone_before_use(site: Repo, posted: list[tuple[str, boo
     assert [on_remote for _, on_remote in posted] == [True]
     log = remote_log(site)
     assert log[:4] == [
-        "socialgit: 1 of 1 deliveries published",
+        "socialgit: 1 of 1 delivery published",
         "vault: refresh acme",
         "vault: lease the refresh of acme",
-        "socialgit: claim 1 deliveries",
+        "socialgit: claim 1 delivery",
     ]
     remote = site.root.parent / "remote.git"
     assert git(remote, "show", "--name-only", "--format=", "main~2").split() == [VAULT_FILE]
@@ -229,9 +230,9 @@ def test_without_push_the_vault_is_its_own_local_commit(
     assert [o.state for o in report.outcomes] == ["published"], report.outcomes
     log = git(site.root, "log", "--format=%s").splitlines()
     assert log[:3] == [
-        "socialgit: 1 of 1 deliveries published",
+        "socialgit: 1 of 1 delivery published",
         "vault: refresh acme",
-        "socialgit: claim 1 deliveries",
+        "socialgit: claim 1 delivery",
     ]
     assert git(site.root, "status", "--porcelain") == ""
 
