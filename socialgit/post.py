@@ -10,6 +10,7 @@ from typing import Any
 
 from providers import PROVIDERS
 from socialgit import fields, postkeys
+from socialgit.images import Image, read_line
 from socialgit.model import Config, Media, Override, Part, Post, PostStatus
 from socialgit.times import TimeError, parse_time, zone
 from socialgit.yamlnodes import Node, YamlError, load
@@ -30,7 +31,6 @@ KEYS = (
 OVERRIDE_KEYS = ("text", *postkeys.NAMES)
 STATUSES: tuple[PostStatus, ...] = ("draft", "scheduled", "published", "error", "missed")
 _FENCE = re.compile(r"^---[ \t]*\r?$")
-_IMAGE = re.compile(r'^[ \t]*!\[(?P<alt>[^\]]*)\]\((?P<path>[^)\s]+)(?:[ \t]+"[^"]*")?\)[ \t]*$')
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -53,8 +53,9 @@ def split(text: str) -> Split:
     raise YamlError("the front-matter is not closed: add a line `---` after it", 1, 1)
 
 
-def parse_body(body: str, first_line: int, post_path: str) -> list[Part]:
-    """Split on lines that are exactly ``---``; image lines become attachments."""
+def parse_body(body: str, first_line: int, post_path: str, out: fields.Findings) -> list[Part]:
+    """Split on lines that are exactly ``---``; image lines become attachments, and image
+    syntax that would go out as text is a problem in ``out`` (socialgit.images)."""
     parts: list[Part] = []
     text_lines: list[str] = []
     media: list[Media] = []
@@ -72,10 +73,12 @@ def parse_body(body: str, first_line: int, post_path: str) -> list[Part]:
             close()
             text_lines, media, start = [], [], number + 1
             continue
-        image = _IMAGE.match(line)
-        if image:
-            media.append(Media(_resolve(post_path, image["path"]), image["alt"].strip(), number))
+        image = read_line(line)
+        if isinstance(image, Image):
+            media.append(Media(_resolve(post_path, image.target), image.alt, number))
             continue
+        if image is not None:
+            out.add(number, line.find("![") + 1, image)
         if not text_lines and not line.strip():
             start = number + 1
         text_lines.append(line)
@@ -192,7 +195,7 @@ def _build(
         if until is not None and publish is not None and until < publish[0]:
             out.at(top["until"], "until is before publish_at: the post would never go out")
 
-    parts = parse_body(file.body, file.body_line, path)
+    parts = parse_body(file.body, file.body_line, path, out)
     if not parts:
         out.add(file.body_line, 1, "the post has no text: write it below the front-matter")
 
@@ -265,7 +268,7 @@ def _overrides(
         if text is not None and text_node is not None:
             # A multi-line text is a block scalar (`text: |`): it starts below its key.
             first = text_node.line + (1 if "\n" in text else 0)
-            parts = tuple(parse_body(text, first, path))
+            parts = tuple(parse_body(text, first, path, out))
             if not parts:
                 out.at(text_node, f"override {name!r} has an empty text")
         keys = postkeys.parse(body.value, path, out)
