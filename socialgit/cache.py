@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from socialgit.content import Report
     from socialgit.model import Config
 
-FORMAT = 1
+FORMAT = 2
 
 
 def _folder() -> Path:

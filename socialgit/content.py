@@ -172,14 +172,25 @@ def load_content(root: Path, only: list[str] | None = None, *, cached: bool = Fa
     plan) from a cache of earlier analyses, re-analysing only files that changed."""
     loaded: LoadedConfig = load_config(root)
     config = loaded.config
-    files = post_files(root, config.content)
-    if only is not None:
-        wanted = set(only)
-        files = [f for f in files if f in wanted]
+    from socialgit.ids import mark_duplicates
+
+    every = post_files(root, config.content)
+    wanted = set(only or ())
+    files = every if only is None else [f for f in every if f in wanted]
     if cached and only is None:  # the cache covers the whole content folder
         from socialgit.cache import analyze_cached
 
         reports = analyze_cached(root, files, loaded, analyze)
     else:
         reports = [analyze(root, rel, config) for rel in files]
+    # Whether a post's id is its own depends on every other post: a check of a few files
+    # still looks at all of them (light reports, from the cache when it is warm).
+    whole = reports if only is None else _light_reports(root, every, loaded)
+    reports = mark_duplicates(reports, whole)
     return Content(root, config, loaded.source, reports, loaded.problems)
+
+
+def _light_reports(root: Path, files: list[str], loaded: LoadedConfig) -> list[Report]:
+    from socialgit.cache import analyze_cached
+
+    return analyze_cached(root, files, loaded, analyze)

@@ -111,8 +111,4 @@ class Post:
     line: int = 1  # line of ``publish_at`` (where delivery problems point)
     target_lines: dict[str, int] = field(default_factory=dict)
     keys: dict[str, Key] = field(default_factory=dict)  # title, link, tags, … as written
-
-    @property
-    def identity(self) -> str:
-        """What the idempotency key is derived from: the stable id, else the path."""
-        return self.id if self.id is not None else self.path
+    id_line: int = 1  # line of ``id:``

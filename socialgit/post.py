@@ -220,6 +220,7 @@ def _build(
         line=node.line if node else 1,
         target_lines=target_lines,
         keys=keys,
+        id_line=top["id"].line if "id" in top else 1,
     )
 
 

@@ -54,6 +54,15 @@ class Repo:
         )
         return done.stdout
 
+    def commit(self, message: str = "posts") -> None:
+        """Everything as a commit on ``main`` (a repository without a remote, for
+        ``publish --no-push``)."""
+        if not (self.root / ".git").exists():
+            self.git("init", "-q", "-b", "main")
+        who = ("-c", "user.name=Test", "-c", "user.email=test@example.com")
+        self.git(*who, "add", "-A")
+        self.git(*who, "commit", "-qm", message)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(

@@ -91,9 +91,7 @@ def test_published_outbox_document_carries_the_image_not_its_markdown(
         FRONT,
         "Gift cards are here!\n\n![An Acme gift card](<../img/gift card.png>)",
     )
-    repo.git("init", "-q", "-b", "main")
-    repo.git("-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A")
-    repo.git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "posts")
+    repo.commit()
     outcome = run(capsys, "-C", str(repo.root), "publish", "--no-push", "--at", "2026-12-01 09:01")
     assert outcome.code == 0, outcome.out + outcome.err
     [sent] = (repo.root / "outbox").glob("*.json")

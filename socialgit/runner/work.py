@@ -111,7 +111,7 @@ def select(content: Content, now: datetime, shard: tuple[int, int] | None = None
             continue
         if delivery.state not in ("due", "publishing"):
             continue
-        key = delivery_key(post.identity, account.name, occurrence)
+        key = delivery_key(post.path, account.name, occurrence)
         if delivery.state == "publishing":
             result = delivery.result or {}
             claimed_at = parse_iso(str(result.get("at") or ""))

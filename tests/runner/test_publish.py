@@ -40,7 +40,7 @@ def test_outbox_publishes_once_and_records_it(world: World) -> None:
     repo = world.clone()
     report = run(repo)
     assert [o.state for o in report.outcomes] == ["published"]
-    key = delivery_key("launch", "box", at("2026-01-01 09:00"))
+    key = delivery_key(rel, "box", at("2026-01-01 09:00"))
     written = json.loads((repo / "outbox" / f"{key}.json").read_text())
     assert written["key"] == key and written["parts"][0]["text"] == "Hi there"
     assert world.remote_log()[:2] == [

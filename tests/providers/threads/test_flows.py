@@ -176,7 +176,7 @@ class Runner:
             account=self.account,
             occurrence=occurrence,
             kind="doubt" if previous is not None and previous.state == "doubt" else "send",
-            key=delivery_key(self.post.identity, self.account.name, occurrence),
+            key=delivery_key(self.post.path, self.account.name, occurrence),
             previous=previous.entry if previous is not None else None,
             same=previous is not None,
         )
