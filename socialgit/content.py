@@ -87,6 +87,30 @@ def post_files(root: Path, folder: str) -> list[str]:
     return found
 
 
+def posts_at(root: Path, folder: str, paths: list[str]) -> list[str]:
+    """The posts that repository-relative ``paths`` name: a post file, or every post under
+    a folder. A path that does not exist, or names no post, is a UsageError (a check that
+    checks nothing must not look like a check that passed)."""
+    from socialgit.errors import UsageError
+
+    every = post_files(root, folder)
+    found: set[str] = set()
+    for rel in paths:
+        full = root / rel
+        if not full.exists():
+            raise UsageError(f"{rel}: no such file or folder")
+        if full.is_dir():
+            inside = [f for f in every if rel in ("", ".") or f.startswith(rel.rstrip("/") + "/")]
+            if not inside:
+                raise UsageError(f"{rel}/ holds no posts (posts are the *.md files in {folder}/)")
+            found.update(inside)
+        elif rel in every:
+            found.add(rel)
+        else:
+            raise UsageError(f"{rel} is not a post (posts are the *.md files in {folder}/)")
+    return sorted(found)
+
+
 def _read_inside(root: Path, full: str) -> bytes:
     """The file's bytes; a symlink is followed only while it stays inside the repository."""
     try:

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from socialgit.content import Report
-from socialgit.model import Config, Post
+from socialgit.model import Config, Post, Problem
 from socialgit.schedule import last_at_or_before, occurrences
-from socialgit.times import parse_iso
+from socialgit.times import parse_iso, span, zone
 
 State = Literal["due", "missed", "upcoming", "published", "error", "draft", "publishing"]
 MAX_UPCOMING = 50  # per post and account: a cron firing every minute must not flood a plan
@@ -85,6 +85,33 @@ def plan(
                 schedule = _Schedule.of(post, now, end)
             found.extend(schedule.deliveries(result, base, config, now))
     found.sort(key=lambda d: (d.time, d.post, d.account))
+    return found
+
+
+def overdue(reports: Iterable[Report], config: Config, now: datetime) -> list[Problem]:
+    """Warnings for one-time posts whose time is more than ``missed_after`` ago while a
+    target has no result yet: a run marks them missed rather than sending them."""
+    found = []
+    for report in reports:
+        post = report.post
+        if post is None or post.repeat is not None or post.status == "draft":
+            continue
+        if now - post.publish_at <= config.missed_after:
+            continue
+        if all(name in post.results for name in post.targets):
+            continue
+        local = post.publish_at.astimezone(zone(post.timezone))
+        found.append(
+            Problem(
+                post.path,
+                post.line,
+                1,
+                "warning",
+                f"publish_at {local:%Y-%m-%d %H:%M} is more than missed_after "
+                f"({span(config.missed_after)}) ago: a run marks it missed instead of "
+                "sending it; move publish_at to send it",
+            )
+        )
     return found
 
 

@@ -12,7 +12,7 @@ from providers import PROVIDERS
 from socialgit import fields, postkeys
 from socialgit.images import Image, read_line
 from socialgit.model import Config, Media, Override, Part, Post, PostStatus
-from socialgit.times import TimeError, parse_time, zone
+from socialgit.times import TimeError, is_date_only, parse_iso, parse_time, zone
 from socialgit.yamlnodes import Node, YamlError, load
 
 MAX_BYTES = 1024 * 1024
@@ -31,6 +31,7 @@ KEYS = (
 OVERRIDE_KEYS = ("text", *postkeys.NAMES)
 STATUSES: tuple[PostStatus, ...] = ("draft", "scheduled", "published", "error", "missed")
 _FENCE = re.compile(r"^---[ \t]*\r?$")
+_TAB_AFTER_KEY = re.compile(r"^ *(?:- +)?[^\s:#'\"]+: *\t")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -115,6 +116,16 @@ def parse_post(path: str, data: bytes, config: Config, out: fields.Findings) -> 
     if root is None or not root.is_mapping:
         out.add(parts_of_file.front_line, 1, "the front-matter must be a mapping of keys")
         return None
+    for offset, written in enumerate(parts_of_file.front.split("\n")):
+        tab = _TAB_AFTER_KEY.match(written)
+        if tab:
+            out.add(
+                parts_of_file.front_line + offset,
+                tab.end(),
+                "tabs: YAML reads a tab after `key:`, but one in front of a line breaks the "
+                "file; use spaces",
+                "warning",
+            )
     return _build(path, root.value, parts_of_file, config, out)
 
 
@@ -153,9 +164,17 @@ def _build(
                 publish = parse_time(raw, tz)
             except TimeError as exc:
                 out.at(node, f"publish_at: {exc}")
+            if publish is not None and is_date_only(raw):
+                out.at(
+                    node,
+                    f"publish_at is a date without a time: it goes out at 00:00 {tz_name}; "
+                    f"write the time too, e.g. {raw.strip()} 09:00",
+                    "warning",
+                )
 
     targets: list[str] = []
     target_lines: dict[str, int] = {}
+    unknown: list[tuple[str, Node]] = []  # judged once the results are read
     if "targets" not in top:
         out.add(file.front_line, 1, "targets is missing: list the accounts to post to")
     else:
@@ -163,11 +182,7 @@ def _build(
             if name in target_lines:
                 out.at(item, f"target {name!r} is listed twice")
             elif name not in config.accounts:
-                out.at(
-                    item,
-                    f"unknown account {name!r}{fields.suggest(name, config.accounts)}"
-                    " (accounts are defined in socialgit.yml)",
-                )
+                unknown.append((name, item))
             else:
                 targets.append(name)
             target_lines.setdefault(name, item.line)
@@ -200,11 +215,11 @@ def _build(
         out.add(file.body_line, 1, "the post has no text: write it below the front-matter")
 
     keys = postkeys.parse(top, path, out)
-    overrides = _overrides(top.get("overrides"), path, config, out)
     results = _results(top.get("results"), out)
-    if out.failed or publish is None:
+    overrides = _overrides(top.get("overrides"), path, config, set(results), out)
+    if publish is None:
         return None
-    return Post(
+    post = Post(
         path=path,
         id=post_id,
         publish_at=publish[0],
@@ -222,6 +237,35 @@ def _build(
         keys=keys,
         id_line=top["id"].line if "id" in top else 1,
     )
+    for name, item in unknown:
+        # An account removed from socialgit.yml is needed only by deliveries still to come:
+        # a post it has finished with stays valid (its results keep what happened).
+        if not finished(post, results.get(name)):
+            out.at(
+                item,
+                f"unknown account {name!r}{fields.suggest(name, config.accounts)}"
+                " (accounts are defined in socialgit.yml)",
+            )
+    return None if out.failed else post
+
+
+def finished(post: Post, entry: dict[str, Any] | None) -> bool:
+    """Whether a target's results say nothing more will be sent to it: a one-time post
+    published, missed or failed for good; a recurring one so for its last occurrence."""
+    if entry is None:
+        return False
+    state = entry.get("status")
+    final = state in ("published", "missed") or (state == "error" and not entry.get("retry_at"))
+    if not final:
+        return False
+    if post.repeat is None:
+        return True
+    if post.until is None:
+        return False  # repeats for ever
+    from socialgit.schedule import last_at_or_before
+
+    last = last_at_or_before(post, post.until)
+    return last is None or parse_iso(str(entry.get("occurrence") or "")) == last
 
 
 def _repeat(node: Node | None, out: fields.Findings) -> str | None:
@@ -243,7 +287,7 @@ def _repeat(node: Node | None, out: fields.Findings) -> str | None:
 
 
 def _overrides(
-    node: Node | None, path: str, config: Config, out: fields.Findings
+    node: Node | None, path: str, config: Config, recorded: set[str], out: fields.Findings
 ) -> dict[str, Override]:
     if node is None:
         return {}
@@ -252,6 +296,8 @@ def _overrides(
         return {}
     found: dict[str, Override] = {}
     for name, body in node.value.items():
+        if name in recorded and name not in config.accounts:
+            continue  # a removed account's override: its target is judged by its results
         if name not in config.accounts and name not in PROVIDERS:
             choices = [*config.accounts, *PROVIDERS]
             out.at_key(

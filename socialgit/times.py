@@ -35,6 +35,17 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def span(delta: timedelta) -> str:
+    """A duration the way socialgit.yml writes it: ``6h``, ``1h30m``, ``2d``."""
+    seconds = int(delta.total_seconds())
+    found = ""
+    for unit in ("d", "h", "m", "s"):
+        count, seconds = divmod(seconds, _UNITS[unit])
+        if count:
+            found += f"{count}{unit}"
+    return found or "0s"
+
+
 def localize(wall: datetime, tz: ZoneInfo) -> datetime:
     """A naive wall-clock time in ``tz``, refused when a DST change skips or repeats it."""
     early = wall.replace(tzinfo=tz, fold=0)
@@ -65,6 +76,10 @@ def _offset(moment: datetime) -> str:
     sign = "-" if delta < timedelta(0) else "+"
     minutes = abs(int(delta.total_seconds())) // 60
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def is_date_only(text: str) -> bool:
+    return bool(_DATE_ONLY.match(text.strip()))
 
 
 def parse_time(text: str, tz: ZoneInfo, *, end_of_day: bool = False) -> tuple[datetime, datetime]:

@@ -83,12 +83,28 @@ def load(text: str, line_offset: int = 0) -> Node | None:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + line_offset if mark else 1 + line_offset
         column = mark.column + 1 if mark else 1
+        if mark is not None and _tab_at(text, mark.line, mark.column):
+            raise YamlError(
+                "tabs: YAML indents with spaces only; replace the tab on this line with spaces",
+                line,
+                column,
+            ) from None
         raise YamlError(f"invalid YAML: {exc.problem or exc}", line, column) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", 1 + line_offset, 1) from None
     if root is None:
         return None
     return _convert(root, line_offset, set(), 0)
+
+
+def _tab_at(text: str, line: int, column: int) -> bool:
+    """PyYAML reports a tab in indentation as a character that "cannot start any token"."""
+    lines = text.split("\n")
+    if line >= len(lines):
+        return False
+    here = lines[line]
+    indent = here[: len(here) - len(here.lstrip(" \t"))]
+    return "\t" in indent or here[column : column + 1] == "\t"
 
 
 def _convert(node: yaml.Node, offset: int, seen: set[int], depth: int) -> Node:

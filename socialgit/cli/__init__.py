@@ -87,22 +87,29 @@ def cli(ctx: click.Context, repo: str) -> None:
 def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None) -> None:
     """Check the config and posts; print every problem at once.
 
-    Each problem is `path:line:col: severity: message`. With PATH arguments, only those
-    posts are checked. Exit 1 when a post has errors, 2 when the config has.
+    Each problem is `path:line:col: severity: message`. With PATH arguments (post files or
+    folders), only the posts they name are checked; a PATH that does not exist is an
+    error. Exit 1 when a post has errors, 2 when the config has.
 
     \b
     Example:
       socialgit validate content/2026/launch.md --format json
+      socialgit validate content/2026/
     """
     from socialgit import render
-    from socialgit.content import load_content
+    from socialgit.config import load_config
+    from socialgit.content import load_content, posts_at
+    from socialgit.plan import overdue
     from socialgit.preview import relative
     from socialgit.words import plural
 
     root = _root(ctx)
-    only = [relative(root, p, Path.cwd()) for p in paths] or None
+    only = None
+    if paths:
+        folder = load_config(root).config.content
+        only = posts_at(root, folder, [relative(root, p, Path.cwd()) for p in paths])
     content = load_content(root, only=only, cached=True)
-    problems = content.problems
+    problems = content.problems + overdue(content.reports, content.config, _now(None, "UTC"))
     fmt = fmt or _default_format()
     renderer = {
         "text": render.problems_text,
