@@ -1,12 +1,12 @@
 """Image lines in a post's text: which attach a file, and which would leak raw Markdown.
 
 A line that is one CommonMark image, ``![alt](path)``, attaches ``path`` to its part. The
-destination is read the way CommonMark reads it (markdown-it-py, the CommonMark reference
-parser's Python port), so ``![alt](<gift card.png>)`` and ``![alt](gift%20card.png)`` both
-name ``gift card.png``, a title (``"…"``) is allowed, and backslash escapes work in the alt.
-Hand-written patterns got exactly these cases wrong. The text is never rendered as Markdown:
-it goes to the networks as written, so anything that still looks like image syntax is an
-error here, not a post with ``![…](…)`` in it.
+destination is read the way CommonMark reads it, by markdown-it-py (the Python port of
+markdown-it, kept to the CommonMark spec and its test suite): ``![alt](<gift card.png>)``
+and ``![alt](gift%20card.png)`` both name ``gift card.png``, a title (``"…"``) is allowed,
+and backslash escapes work in the alt. A hand-written pattern got exactly these cases wrong.
+The text is never rendered as Markdown: it goes to the networks as written, so anything
+that still looks like image syntax is an error here, not a post with ``![…](…)`` in it.
 """
 
 from __future__ import annotations

@@ -26,6 +26,12 @@ def problems_text(problems: Iterable[Problem]) -> str:
     return "".join(f"{p.path}:{p.line}:{p.column}: {p.severity}: {p.message}\n" for p in problems)
 
 
+def checked(posts: int, problems: list[Problem]) -> str:
+    from socialgit.words import plural
+
+    return f"{plural(posts, 'post')} checked, {plural(len(problems), 'problem')}"
+
+
 def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 

@@ -15,7 +15,9 @@ GOOD = "publish_at: 2026-12-01 09:00\ntargets: [demo]"
 
 
 def problems_of(capsys: pytest.CaptureFixture[str], repo: Repo) -> tuple[int, list[dict]]:
-    outcome = run(capsys, "-C", str(repo.root), "validate", "--format", "json")
+    # Before the posts' 2026-12-01: a post past missed_after warns.
+    at = ("--at", "2026-11-30 09:00")
+    outcome = run(capsys, "-C", str(repo.root), "validate", "--format", "json", *at)
     return outcome.code, json.loads(outcome.out)
 
 

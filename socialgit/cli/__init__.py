@@ -83,8 +83,9 @@ def cli(ctx: click.Context, repo: str) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None)
+@click.option("--at", "at", metavar="TIME", help="Check as if it were TIME (config time zone).")
 @click.pass_context
-def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None) -> None:
+def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, at: str | None) -> None:
     """Check the config and posts; print every problem at once.
 
     Each problem is `path:line:col: severity: message`. With PATH arguments (post files or
@@ -97,19 +98,12 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None) -> Non
       socialgit validate content/2026/
     """
     from socialgit import render
+    from socialgit.checking import check
     from socialgit.config import load_config
-    from socialgit.content import load_content, posts_at
-    from socialgit.plan import overdue
-    from socialgit.preview import relative
-    from socialgit.words import plural
 
     root = _root(ctx)
-    only = None
-    if paths:
-        folder = load_config(root).config.content
-        only = posts_at(root, folder, [relative(root, p, Path.cwd()) for p in paths])
-    content = load_content(root, only=only, cached=True)
-    problems = content.problems + overdue(content.reports, content.config, _now(None, "UTC"))
+    now = _now(at, load_config(root).config.timezone)
+    checked, problems = check(root, list(paths), Path.cwd(), now)
     fmt = fmt or _default_format()
     renderer = {
         "text": render.problems_text,
@@ -118,8 +112,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None) -> Non
     }[fmt]
     click.echo(renderer(problems), nl=False)
     if fmt == "text":
-        checked = f"{plural(len(content.reports), 'post')} checked"
-        click.echo(f"{checked}, {plural(len(problems), 'problem')}", err=True)
+        click.echo(render.checked(checked, problems), err=True)
     ctx.exit(_exit_for(problems))
 
 
