@@ -64,5 +64,21 @@ def prepare(post: Post, account: Account) -> Prepared:
     return Prepared(account.name, account.provider, prepared)
 
 
+def over_at(provider_name: str, text: str, limit: int) -> int | None:
+    """Where ``text`` goes over ``limit`` as its network counts: the length of the longest
+    prefix that fits (a code point index), or None when the whole text fits."""
+    length = PROVIDERS[provider_name].length
+    if length(text) <= limit:
+        return None
+    low, high = 0, len(text)  # text[:low] fits, text[:high] does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if length(text[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle
+    return low
+
+
 def facets(account: Account, text: str) -> list[dict[str, Any]]:
     return PROVIDERS[account.provider].facets(text)

@@ -28,11 +28,12 @@ class Report:
     prepared: dict[str, Prepared]  # empty in a light report
     media: tuple[tuple[str, Signature | None], ...] = ()  # what else the analysis read
     lengths: dict[str, tuple[int, int]] = field(default_factory=dict)  # longest part, limit
+    parsed: Post | None = None  # the post as read, also when it has problems (for preview)
 
     def light(self) -> Report:
         """What a plan needs, without texts: small and quick to load from the cache."""
         post = replace(self.post, parts=(), overrides={}, keys={}) if self.post else None
-        return replace(self, post=post, prepared={})
+        return replace(self, post=post, prepared={}, parsed=None)
 
 
 @dataclass
@@ -188,7 +189,8 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
     # the author wrote is worse than publishing nothing and saying why.
     keep = None if out.failed else post
     lengths = {name: (ready.length, ready.limit) for name, ready in prepared.items()}
-    return Report(rel, keep, tuple(out.problems), prepared, tuple(media_deps.items()), lengths)
+    media = tuple(media_deps.items())
+    return Report(rel, keep, tuple(out.problems), prepared, media, lengths, parsed=post)
 
 
 def load_content(root: Path, only: list[str] | None = None, *, cached: bool = False) -> Content:

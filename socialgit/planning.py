@@ -68,5 +68,5 @@ def make_plan(
     deliveries = plan(content.reports, content.config, at, horizon)
     previews = []
     if only is not None:
-        previews = [preview_document(content, r.path) for r in content.reports if r.post]
+        previews = [preview_document(content, r.path) for r in content.reports if r.parsed]
     return PlanResult(content, at, deliveries, problems, previews)

@@ -7,7 +7,7 @@ from typing import Any
 
 from providers import PROVIDERS
 from socialgit import postkeys
-from socialgit.compose import facets
+from socialgit.compose import facets, over_at
 from socialgit.content import Content, load_content
 from socialgit.errors import ProblemsFound, UsageError
 from socialgit.render import problems_text
@@ -23,10 +23,14 @@ def relative(root: Path, given: str, cwd: Path) -> str:
 
 
 def preview_document(content: Content, rel: str) -> dict[str, Any]:
+    """The post as each target receives it, with its problems. A post over a limit is shown
+    all the same (the author needs it most then), each part with ``over_at``: where its text
+    goes over. Only a post that cannot be read at all is refused."""
     report = next((r for r in content.reports if r.path == rel), None)
     if report is None:
         raise UsageError(f"{rel} is not a post under {content.config.content}/")
-    if report.post is None:
+    post = report.parsed
+    if post is None:
         raise ProblemsFound(
             f"{rel} cannot be previewed:\n" + problems_text(report.problems).rstrip()
         )
@@ -38,20 +42,22 @@ def preview_document(content: Content, rel: str) -> dict[str, Any]:
                 "text": part.text,
                 "length": part.length,
                 "limit": part.limit,
+                "over_at": over_at(account.provider, part.text, part.limit),
                 "media": [{"path": m.path, "alt": m.alt} for m in part.media],
                 "facets": facets(account, part.text),
             }
             for part in prepared.parts
         ]
         uses = PROVIDERS[account.provider].KEYS
-        keys = postkeys.values(postkeys.resolve(report.post, account))
+        keys = postkeys.values(postkeys.resolve(post, account))
         target: dict[str, Any] = {"account": name, "provider": prepared.provider}
         target["keys"] = {
             k: list(v) if isinstance(v, tuple) else v for k, v in keys.items() if k in uses
         }
         target["parts"] = parts
         targets.append(target)
-    return {"post": rel, "targets": targets}
+    problems = [p.as_dict() for p in report.problems]
+    return {"post": rel, "targets": targets, "problems": problems}
 
 
 def preview(root: Path, given: str, cwd: Path) -> dict[str, Any]:

@@ -131,6 +131,9 @@ def preview_json(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+OVER = "[>> over {limit} from here]"  # marks where a part's text goes over its limit
+
+
 def preview_text(document: dict[str, Any]) -> str:
     lines = [f"{document['post']}"]
     for target in document["targets"]:
@@ -141,10 +144,14 @@ def preview_text(document: dict[str, Any]) -> str:
             lines.append(f"   {name}: {shown}")
         many = len(target["parts"]) > 1
         for number, part in enumerate(target["parts"], 1):
-            flag = "  TOO LONG" if part["length"] > part["limit"] else ""
+            over = part["length"] - part["limit"]
+            flag = f"  TOO LONG by {over}" if over > 0 else ""
             head = f"-- part {number}/{len(target['parts'])}, " if many else "-- "
             lines.append(f"{head}{part['length']}/{part['limit']}{flag}")
-            lines.extend(f"   {line}" for line in part["text"].split("\n"))
+            text, cut = part["text"], part.get("over_at")
+            if cut is not None:
+                text = f"{text[:cut]}{OVER.format(limit=part['limit'])}{text[cut:]}"
+            lines.extend(f"   {line}" for line in text.split("\n"))
             for media in part["media"]:
                 alt = media["alt"] or "(no alt text)"
                 lines.append(f"   [image {media['path']}: {alt}]")

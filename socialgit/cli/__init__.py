@@ -178,16 +178,23 @@ def preview(ctx: click.Context, path: str, fmt: str) -> None:
 
     The text after overrides, split into thread parts, each with its length as the network
     counts it, the links, mentions and tags found (Bluesky facets), and media with alt text.
+    A post with problems is shown all the same, a part over its limit marked where it goes
+    over; its problems follow (on stderr as text) and the exit is 1.
 
     \b
     Example:
       socialgit preview content/2026/launch.md --format json
     """
     from socialgit import render
+    from socialgit.model import Problem
     from socialgit.preview import preview as build
 
     document = build(_root(ctx), path, Path.cwd())
     click.echo((render.preview_json if fmt == "json" else render.preview_text)(document), nl=False)
+    problems = [Problem(**p) for p in document["problems"]]
+    if fmt == "text":
+        click.echo(render.problems_text(problems), nl=False, err=True)
+    ctx.exit(_exit_for(problems))
 
 
 def main(argv: list[str] | None = None) -> None:
