@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,17 @@ def parts_for(post: Post, account: Account) -> tuple[Part, ...]:
         if override is not None and override.parts:
             return override.parts
     return post.parts
+
+
+def fingerprint(post: Post, account: Account) -> str:
+    """A digest of what ``account`` receives of ``post`` (texts, images and alt texts), kept
+    in a published result: comparing it later tells whether the post was edited since."""
+    digest = hashlib.sha256()
+    for part in parts_for(post, account):
+        digest.update(b"\0part\0" + part.text.encode())
+        for media in part.media:
+            digest.update(b"\0media\0" + media.path.encode() + b"\0" + media.alt.encode())
+    return "sha256:" + digest.hexdigest()[:16]
 
 
 def prepare(post: Post, account: Account) -> Prepared:

@@ -10,6 +10,7 @@ from pathlib import Path
 from socialgit import postkeys
 from socialgit.compose import Prepared, prepare
 from socialgit.config import LoadedConfig, load_config
+from socialgit.edits import check_edits
 from socialgit.fields import Findings
 from socialgit.media import check_for_account, check_required, inspect
 from socialgit.model import Config, Media, Post, Problem
@@ -168,6 +169,7 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
         if known is not None and not known[0].startswith("image/"):
             out.add(cover.line, cover.column, f"cover {cover.value!r} must be an image")
     postkeys.check(post, config.accounts, out)
+    check_edits(post, config.accounts, out)
     for name in post.targets:
         account = config.accounts[name]
         ready = prepare(post, account)

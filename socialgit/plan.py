@@ -180,6 +180,11 @@ def _settled(
             time=occurrence, occurrence=occurrence, state="publishing", result=result, **base
         )
     if post.repeat is None:
-        done: State = "missed" if state == "missed" else "published"
-        return Delivery(time=occurrence, occurrence=occurrence, state=done, result=result, **base)
+        if state == "missed":
+            return Delivery(
+                time=occurrence, occurrence=occurrence, state="missed", result=result, **base
+            )
+        # What went out is shown when it went out, whatever publish_at says since.
+        sent = parse_iso(str(result.get("at") or "")) or occurrence
+        return Delivery(time=sent, occurrence=occurrence, state="published", result=result, **base)
     return None  # a recurring post's next occurrence comes from its schedule

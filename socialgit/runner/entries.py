@@ -4,10 +4,13 @@ Entry fields, in this order when present:
 
     status      publishing | published | error | missed
     key         the delivery key (runner.keys), fixed at claim time
-    occurrence  recurring posts: the occurrence this entry is about (ISO UTC)
+    occurrence  recurring posts: the occurrence this entry is about (ISO UTC); published
+                one-time posts: the publish_at it went out for
     count       recurring posts: how many occurrences went out
     at          when the entry was written: the claim, the publication, the failure
     url, id     where it went out (published)
+    sent        published: a digest of the text that went out (compose.fingerprint), so
+                validate can tell when the post is edited afterwards
     parts       ids of the thread parts out so far (a rerun resumes after them)
     pending     a step of the next part begun and not yet known to be out (a container,
                 an upload session): a rerun finishes it, never begins it again
@@ -24,6 +27,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from socialgit.compose import fingerprint
 from socialgit.runner.work import Missed, Work
 from socialgit.times import iso_utc
 
@@ -62,12 +66,14 @@ def published(
     work: Work, at: datetime, ident: str, url: str | None, parts: list[str], attempts: int
 ) -> dict[str, Any]:
     entry = _head(work, "published")
+    entry["occurrence"] = iso_utc(work.occurrence)
     if work.recurring:
         entry["count"] = work.count + 1
     entry["at"] = iso_utc(at)
     if url:
         entry["url"] = url
     entry["id"] = ident
+    entry["sent"] = fingerprint(work.post, work.account)
     entry["parts"] = list(parts)
     entry["attempts"] = attempts
     return entry
