@@ -70,6 +70,8 @@ def plan(
                 "recurring": post.repeat is not None,
             }
             if post.status == "draft":
+                if end is not None and post.publish_at > end:
+                    continue  # a draft obeys the horizon like the post it will become
                 found.append(
                     Delivery(
                         time=post.publish_at, occurrence=post.publish_at, state="draft", **base

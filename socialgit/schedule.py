@@ -35,7 +35,9 @@ def occurrences(post: Post, after: datetime | None = None) -> Iterator[datetime]
 
     A recurring post repeats at its cron's wall-clock times in its own zone, from
     ``publish_at`` on: 09:00 Europe/Berlin is 08:00Z in winter and 07:00Z in summer. A time a
-    DST change skips goes out when the clocks resume; one it repeats goes out once.
+    DST change skips moves forward by the length of the gap (02:30 on the night the clocks
+    jump from 02:00 to 03:00 is 03:30, zoneinfo's fold=0 reading); one it repeats goes out
+    once, at the first of the two.
     """
     if post.repeat is None:
         if after is None or post.publish_at > after:

@@ -163,3 +163,22 @@ def test_warm_plan_reuses_analysis_and_sees_changes(repo: Repo) -> None:
     changed = load_content(repo.root)
     assert changed.reports[0].post is not None
     assert changed.reports[0].post.parts[0].text == "Changed text"
+
+
+def test_drafts_obey_the_horizon_in_plan_and_calendar(
+    capsys: pytest.CaptureFixture[str], repo: Repo
+) -> None:
+    repo.post("soon", "publish_at: 2026-12-03 09:00\ntargets: [demo]\nstatus: draft")
+    repo.post("later", "publish_at: 2027-02-01 09:00\ntargets: [demo]\nstatus: draft")
+    at = ("--at", "2026-12-01 09:00")
+
+    def planned(horizon: str) -> list[str]:
+        outcome = run(
+            capsys, "-C", str(repo.root), "plan", *at, "--horizon", horizon, "--format", "json"
+        )
+        return [Path(d["post"]).stem for d in json.loads(outcome.out)["deliveries"]]
+
+    assert planned("7d") == ["soon"]
+    assert planned("90d") == ["soon", "later"]
+    ics = run(capsys, "-C", str(repo.root), "calendar", *at, "--format", "ics", "--horizon", "7d")
+    assert ics.out.count("BEGIN:VEVENT") == 1

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +14,8 @@ from socialgit.model import Post
 from socialgit.plan import MAX_UPCOMING, _Schedule
 from socialgit.schedule import last_at_or_before, occurrences
 from socialgit.times import parse_time, zone
+from tests.cli_run import run
+from tests.conftest import Repo
 
 
 def post(
@@ -53,7 +57,7 @@ def test_daily_across_the_october_change() -> None:
     assert list(islice(occurrences(daily), 2)) == [z("2026-10-24T07:00"), z("2026-10-25T08:00")]
 
 
-def test_a_skipped_wall_time_goes_out_once_when_clocks_resume() -> None:
+def test_a_skipped_wall_time_moves_forward_by_the_gap() -> None:
     nightly = post("2027-03-27 02:30", "30 2 * * *")
     got = list(islice(occurrences(nightly), 3))
     # 02:30 does not exist on 28 March 2027: it goes out at 03:30 CEST (01:30Z), once.
@@ -140,3 +144,24 @@ def test_an_occurrence_at_the_horizon_is_in_the_plan() -> None:
         now = end - timedelta(days=7)
         assert _Schedule.of(subject, now, end).upcoming == (end,)
         assert _Schedule.of(subject, end, end) == _Schedule(end, ())
+
+
+def test_plan_puts_a_weekly_time_the_clocks_skip_after_the_gap(
+    capsys: pytest.CaptureFixture[str], repo: Repo
+) -> None:
+    """Sunday 2027-03-28 02:30 does not exist in Berlin: it goes out at 03:30 CEST."""
+    repo.post("weekly", 'publish_at: 2027-03-21 02:30\ntargets: [demo]\nrepeat: "30 2 * * SUN"')
+    outcome = run(
+        capsys,
+        "-C",
+        str(repo.root),
+        "plan",
+        "--at",
+        "2027-03-22 12:00",
+        "--horizon",
+        "14d",
+        "--format",
+        "json",
+    )
+    times = [d["time"] for d in json.loads(outcome.out)["deliveries"] if d["state"] == "upcoming"]
+    assert times == ["2027-03-28T01:30:00Z", "2027-04-04T00:30:00Z"]
