@@ -12,7 +12,9 @@ from socialgit.model import Config, Post, Problem
 from socialgit.schedule import last_at_or_before, occurrences
 from socialgit.times import parse_iso, span, zone
 
-State = Literal["due", "missed", "upcoming", "published", "error", "draft", "publishing"]
+State = Literal[
+    "due", "missed", "upcoming", "published", "error", "draft", "publishing", "cancelled"
+]
 MAX_UPCOMING = 50  # per post and account: a cron firing every minute must not flood a plan
 
 
@@ -28,6 +30,7 @@ class Delivery:
     limit: int
     recurring: bool = False
     result: dict[str, Any] | None = None
+    series: str | None = None  # review: this row stands for a recurrence, described here
 
     def as_dict(self) -> dict[str, Any]:
         from socialgit.times import iso_utc

@@ -19,6 +19,7 @@ MARK = {
     "error": "ERROR",
     "draft": "draft",
     "publishing": "publishing",
+    "cancelled": "CANCELLED",
 }
 
 
@@ -69,7 +70,7 @@ def _counts(deliveries: Sequence[Delivery]) -> str:
     tally: dict[str, int] = {}
     for d in deliveries:
         tally[d.state] = tally.get(d.state, 0) + 1
-    order = ("due", "missed", "upcoming", "publishing", "error", "published", "draft")
+    order = ("due", "missed", "upcoming", "publishing", "error", "published", "draft", "cancelled")
     return ", ".join(f"{tally[s]} {s}" for s in order if s in tally) or "nothing"
 
 
@@ -93,7 +94,9 @@ def plan_text(at: datetime, tz_name: str, deliveries: Sequence[Delivery], horizo
             lines.append("")
             lines.append(f"{local:%a %Y-%m-%d}")
         extra = ""
-        if d.result and d.result.get("url"):
+        if d.series:
+            extra = f"  {d.series}"
+        elif d.result and d.result.get("url"):
             extra = f"  {d.result['url']}"
         elif d.result and d.result.get("error"):
             extra = f"  {d.result['error']}"
@@ -117,9 +120,10 @@ def plan_markdown(
     if deliveries:
         out += ["| when | state | account | post | length |", "|---|---|---|---|---|"]
         for d in deliveries:
+            series = f" {d.series}" if d.series else ""
             out.append(
                 f"| {d.time.astimezone(tz):%Y-%m-%d %H:%M} | {d.state} | {d.account} "
-                f"({d.provider}) | `{d.post}` | {_length(d)} |"
+                f"({d.provider}) | `{d.post}`{series} | {_length(d)} |"
             )
         out.append("")
     if previews:

@@ -155,15 +155,15 @@ def plan(
         click.echo(render.plan_json(now, result.deliveries, result.problems), nl=False)
     elif fmt == "markdown":
         md_previews = f"```\n{previews}```" if previews else ""
-        click.echo(render.plan_markdown(now, tz, result.deliveries, md_previews))
+        click.echo(render.plan_markdown(now, tz, result.rows, md_previews))
     else:
         if fmt == "github":
             click.echo(render.problems_github(result.problems), nl=False)
             md_previews = f"```\n{previews}```" if previews else ""
-            _summary(render.plan_markdown(now, tz, result.deliveries, md_previews))
+            _summary(render.plan_markdown(now, tz, result.rows, md_previews))
         else:
             click.echo(render.problems_text(result.problems), nl=False, err=True)
-        click.echo(render.plan_text(now, tz, result.deliveries, "" if base else horizon))
+        click.echo(render.plan_text(now, tz, result.rows, "" if base else horizon))
         if previews:
             click.echo(previews)
     ctx.exit(_exit_for(result.problems))
