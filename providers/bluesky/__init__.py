@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 NAME = "bluesky"
 TITLE = "Bluesky"
 THREADS: ThreadStyle = "replies"
+# app.bsky.embed.images: at most 4 images of maxSize 2,000,000 bytes each. The lexicon said
+# 1,000,000 until bluesky-social/atproto#4823 (2026-04-08, "Increase max image upload size to
+# 2mb from 1mb"); a PDS built before it (@atproto/pds 0.4.217 and older) still refuses more
+# than 1,000,000, and such a refusal is a rejection with the PDS's message.
 MEDIA = MediaRules(
     max_count=4,
     max_bytes={

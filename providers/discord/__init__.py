@@ -41,6 +41,9 @@ NAME = "discord"
 TITLE = "Discord"
 THREADS: ThreadStyle = "messages"
 _MIB = 1024 * 1024
+# Discord: 10 attachments, a request of at most 25 MiB (discord-api-docs, Create Message), and
+# per file the upload limit of an unboosted server, 10 MiB since 2024 (UNCONFIRMED in the API
+# docs; a boosted server takes more); attachment description (alt) at most 1024.
 MEDIA = MediaRules(
     max_count=10,
     max_bytes={t: 10 * _MIB for t in IMAGE_TYPES | VIDEO_TYPES},

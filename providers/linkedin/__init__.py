@@ -47,6 +47,11 @@ if TYPE_CHECKING:
 NAME = "linkedin"
 TITLE = "LinkedIn"
 THREADS: ThreadStyle = "comments"
+# Images API: JPG, PNG and GIF (at most 250 frames), "a total pixel count (width x height)
+# less than 36,152,320"; LinkedIn documents no byte limit (learn.microsoft.com, linkedin/
+# marketing/community-management/shares/images-api). The pixel count is not checked here
+# (that needs the image decoded); the byte cap below is ours, not LinkedIn's (UNCONFIRMED).
+# A multi-image post takes 2 to 20 images.
 MEDIA = MediaRules(
     max_count=20,
     max_bytes={t: 36 * 1024 * 1024 for t in IMAGE_TYPES - {"image/webp"}},

@@ -66,6 +66,9 @@ NAME = "mastodon"
 TITLE = "Mastodon"
 THREADS: ThreadStyle = "replies"
 _MB = 1024 * 1024
+# Mastodon's defaults (app/models/media_attachment.rb: IMAGE_LIMIT = 16.megabytes,
+# VIDEO_LIMIT = 99.megabytes, Rails megabytes of 1024 * 1024 bytes), 4 attachments, 1500
+# characters of description; an instance publishes its own values in /api/v2/instance.
 MEDIA = MediaRules(
     max_count=4,
     max_bytes={**{t: 16 * _MB for t in IMAGE_TYPES}, **{t: 99 * _MB for t in VIDEO_TYPES}},

@@ -40,6 +40,8 @@ NAME = "telegram"
 TITLE = "Telegram"
 THREADS: ThreadStyle = "replies"
 _MB = 1024 * 1024
+# Bot API, sending files by multipart upload: photos at most 10 MB, other files 50 MB; 2 to 10
+# items in a media group; no alt text (core.telegram.org/bots/api#sending-files).
 MEDIA = MediaRules(
     max_count=10,
     max_bytes={**{t: 10 * _MB for t in IMAGE_TYPES}, **{t: 50 * _MB for t in VIDEO_TYPES}},

@@ -36,6 +36,9 @@ NAME = "threads"
 TITLE = "Threads"
 THREADS: ThreadStyle = "replies"
 _MB = 1024 * 1024
+# Threads' media specifications: JPEG and PNG images at most 8 MB, MOV and MP4 video at most
+# 1 GB, up to 20 carousel items (as quoted by Ayrshare's media guide; UNCONFIRMED from
+# Meta's own page, shared/docs/providers.md §5).
 MEDIA = MediaRules(
     max_count=20,
     max_bytes={

@@ -58,6 +58,8 @@ NAME = "x"
 TITLE = "X"
 THREADS: ThreadStyle = "replies"
 _MB = 1024 * 1024
+# X media upload: images (JPEG, PNG, WebP) at most 5 MB, GIF 15 MB, video (MP4) 512 MB, 4
+# per post (docs.x.com, media best practices; shared/docs/providers.md §X).
 MEDIA = MediaRules(
     max_count=4,
     max_bytes={
