@@ -180,8 +180,10 @@ def status_error(
     own rules did not already decide. ``sent``: the request could have published
     something (a 504 from a gateway may hide a success behind it)."""
     status = response.status_code
-    # A network's fallback text is often the status itself: never "(HTTP 500): HTTP 500".
-    said = f": {message}" if message and message.strip() != f"HTTP {status}" else ""
+    # A body that only repeats the status ("HTTP 500", "500 Internal Server Error") adds
+    # nothing to the status already in the message.
+    bare = {f"http {status}", str(status), f"{status} {response.reason_phrase}".lower()}
+    said = f": {message}" if message and message.strip().lower() not in bare else ""
     if status == 429:
         return rate_limited(response, op, why=message)
     if status == 504 and sent:

@@ -186,6 +186,9 @@ class Provider(Network, Protocol):
 
     REFRESH_FIELDS: tuple[str, ...]  # vault fields beyond SECRETS that refresh_token writes
     KEYS: Mapping[str, KeyRule]  # post keys it uses besides the text (title, link, tags, …)
+    # OAuth2: the network accepts only the redirect URI registered with the app, port and
+    # all, so ``connect`` needs ``--port`` (X, LinkedIn, Threads).
+    EXACT_REDIRECT: bool
 
     def text_problems(self, text: str) -> list[str]:
         """Rules other than length (e.g. Threads' five links); each a message."""

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 OPTIONAL = (
     "REFRESH_FIELDS",
     "KEYS",
+    "EXACT_REDIRECT",
     "text_problems",
     "facets",
     "generate_auth_url",
@@ -33,6 +34,7 @@ OPTIONAL = (
 
 REFRESH_FIELDS: tuple[str, ...] = ()  # refresh_token writes nothing beyond SECRETS
 KEYS: Mapping[str, KeyRule] = MappingProxyType({})  # only the text: title, link, … are ignored
+EXACT_REDIRECT = False  # any loopback port will do (or the network registers one per connect)
 
 
 def text_problems(text: str) -> list[str]:

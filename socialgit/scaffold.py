@@ -27,6 +27,7 @@ FILES: tuple[tuple[str, str], ...] = (
 GITIGNORE = ".gitignore"
 IGNORED = ("outbox/",)
 PUBLISH_AT = "@PUBLISH_AT@"
+VERSION = "@VERSION@"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,11 @@ class Step:
 
 
 def template(name: str) -> str:
-    return files("socialgit").joinpath("templates", name).read_text(encoding="utf-8")
+    """A template as ``init`` writes it, pinned to this socialgit's version."""
+    from socialgit import __version__
+
+    text = files("socialgit").joinpath("templates", name).read_text(encoding="utf-8")
+    return text.replace(VERSION, __version__)
 
 
 def render(name: str, today: date) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from socialgit import __version__
 from socialgit.scaffold import scaffold, template
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +76,9 @@ def test_project_check_workflow_is_the_template_but_installs_from_the_checkout()
     theirs = template("socialgit-check.yml").splitlines()
     assert len(ours) == len(theirs)
     differ = [(a, b) for a, b in zip(ours, theirs, strict=True) if a != b]
-    assert differ == [("        run: pip install .", "        run: pip install socialgit")]
+    assert [a for a, _ in differ][-1] == "        run: pip install ."
+    assert [b for _, b in differ][-1] == f"        run: pip install socialgit=={__version__}"
+    assert len(differ) == 2  # and the comment above it
 
 
 @pytest.mark.parametrize("source", ["template", "project"])
@@ -115,7 +118,7 @@ def test_publish_workflow() -> None:
     assert workflow["env"]["SOCIALGIT_KEY"] == "${{ secrets.SOCIALGIT_KEY }}"
     assert steps(workflow)[0]["with"]["fetch-depth"] == 0
     script = runs(workflow)
-    assert "pip install socialgit" in script
+    assert f"pip install socialgit=={__version__}" in script  # pinned: no surprise upgrades
     assert "socialgit refresh" in script
     assert script.rstrip().endswith("socialgit publish")
     # The daily refresh runs on its own schedule entry, so it must name one that exists.

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 NAME = "linkedin"
 TITLE = "LinkedIn"
 THREADS: ThreadStyle = "comments"
+EXACT_REDIRECT = True  # the app's registered redirect URI must match, port included
 # Images API: JPG, PNG and GIF (at most 250 frames), "a total pixel count (width x height)
 # less than 36,152,320"; LinkedIn documents no byte limit (learn.microsoft.com, linkedin/
 # marketing/community-management/shares/images-api). The pixel count is not checked here

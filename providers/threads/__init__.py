@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 NAME = "threads"
 TITLE = "Threads"
 THREADS: ThreadStyle = "replies"
+EXACT_REDIRECT = True  # the app's registered redirect URI must match, port included
 _MB = 1024 * 1024
 # Threads' media specifications: JPEG and PNG images at most 8 MB, MOV and MP4 video at most
 # 1 GB, up to 20 carousel items (as quoted by Ayrshare's media guide; UNCONFIRMED from

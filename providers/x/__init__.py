@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 NAME = "x"
 TITLE = "X"
 THREADS: ThreadStyle = "replies"
+EXACT_REDIRECT = True  # the app's registered redirect URI must match, port included
 _MB = 1024 * 1024
 # X media upload: images (JPEG, PNG, WebP) at most 5 MB, GIF 15 MB, video (MP4) 512 MB, 4
 # per post (docs.x.com, media best practices; shared/docs/providers.md §X).

@@ -98,7 +98,12 @@ def _http() -> Iterator[Callable[[Account], httpx.Client]]:
 
 @click.command()
 @click.argument("account")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Callback port (0: any).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="Callback port: the one in the app's redirect URI (X, LinkedIn, Threads need it).",
+)
 @click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait.")
 @click.option("--no-browser", is_flag=True, help="Print the sign-in URL instead of opening it.")
 @click.pass_context
@@ -219,7 +224,7 @@ def keygen() -> None:
 def put(ctx: click.Context, account: str, misplaced: tuple[str, ...]) -> None:
     """Store ACCOUNT's credentials, given as one JSON object on stdin (replacing any).
 
-    The fields are the network's: e.g. {"bot_token": "…"} for telegram,
+    The fields are the network's (docs/vault.md): e.g. {"bot_token": "…"} for telegram,
     {"access_token": …, "refresh_token": …, "expires_at": ISO} for OAuth2 networks, and
     for a rotating Slack bot token also refresh_token, expires_at, client_id and
     client_secret. An unknown field is refused, with the fields the network takes.

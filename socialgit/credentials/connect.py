@@ -25,7 +25,7 @@ import httpx
 from providers import PROVIDERS
 from providers.base import Provider
 from socialgit.credentials import oauth
-from socialgit.credentials.loopback import Loopback
+from socialgit.credentials.loopback import PATH, Loopback
 from socialgit.credentials.vault import Vault, iso
 from socialgit.errors import AuthRevoked, UsageError
 from socialgit.model import Account
@@ -70,7 +70,17 @@ def connect(
     vault.require_key(account.name)  # fail on a missing or wrong key before anyone logs in
     vault.get(account.name)
     if provider.AUTH == "oauth2":
-        given = _ask(provider, account, ask, ("client_secret",))
+        if provider.EXACT_REDIRECT and not port:
+            raise UsageError(
+                f"{account.name}: {provider.TITLE} accepts only the redirect URI registered "
+                f"with its app: register http://127.0.0.1:PORT{PATH} there, then run "
+                f"`socialgit connect {account.name} --port PORT`"
+            )
+        # A network that registers its own client per connect (Mastodon) issues the secret
+        # itself, unless the account names an app registered by hand (client_id:).
+        registers = callable(getattr(provider, "register_client", None))
+        own_app = not registers or bool(account.settings.get("client_id"))
+        given = _ask(provider, account, ask, ("client_secret",) if own_app else ())
         credentials = _oauth(provider, account, client, given, show, port, timeout)
     else:
         wanted = tuple(f for f in provider.SECRETS if f not in ISSUED and f != "expires_at")
@@ -124,7 +134,7 @@ def _oauth(
 ) -> dict[str, Any]:
     verifier = oauth.new_verifier()
     state = oauth.new_state()
-    with Loopback(port) as loop:
+    with Loopback(port, state=state) as loop:
         register_client = getattr(provider, "register_client", None)
         if callable(register_client):  # dynamic client registration (Mastodon)
             given = {**given, **register_client(client, account, loop.redirect_uri)}

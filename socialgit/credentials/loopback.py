@@ -1,13 +1,16 @@
 """The one-shot OAuth callback server on 127.0.0.1 (RFC 8252 §7.3, loopback redirect).
 
 It listens on a random port (or a fixed one, to match a redirect URI registered with the
-network), answers the first request to its path with a page telling the person they may
-close the tab, and hands the query (``code`` and ``state``, or ``error``) to the caller.
+network), answers the first request to its path with a page saying what happened, and hands
+the query (``code`` and ``state``, or ``error``) to the caller. The page says the sign-in
+was received only when its ``state`` is the one this sign-in sent: a stale or forged link
+is refused there too, not only in the terminal.
 Other paths (a browser's ``/favicon.ico``) get 404 and do not count.
 """
 
 from __future__ import annotations
 
+import hmac
 import html
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -23,8 +26,9 @@ PATH = "/callback"
 class Loopback:
     """``with Loopback(port) as loop: … loop.redirect_uri … loop.wait(timeout)``."""
 
-    def __init__(self, port: int = 0, path: str = PATH) -> None:
+    def __init__(self, port: int = 0, path: str = PATH, state: str | None = None) -> None:
         self.path = path
+        self.state = state  # what the callback must carry back; None: not checked here
         self._result: dict[str, str] | None = None
         self._done = threading.Event()
         handler = _handler(self)
@@ -86,6 +90,14 @@ def _handler(loop: Loopback) -> type[BaseHTTPRequestHandler]:
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
             if not loop._deliver(query):
                 self._page(409, "This sign-in link was already used. Close this tab.")
+            elif loop.state is not None and not hmac.compare_digest(
+                query.get("state", ""), loop.state
+            ):
+                self._page(
+                    400,
+                    "This sign-in does not match the one socialgit started (a stale or forged "
+                    "link): nothing was stored. Close this tab and run socialgit connect again.",
+                )
             elif "error" in query:
                 self._page(400, f"Access was not granted ({query['error']}). Close this tab.")
             else:

@@ -79,14 +79,32 @@ def test_code_is_single_use_and_bound_to_redirect(
 
 
 def test_wrong_state_is_refused(site: Repo, key: str, server: OAuthServer) -> None:
+    pages: list[httpx.Response] = []
+
     def show(url: str) -> None:
         with httpx.Client(follow_redirects=False) as client:
             location = client.get(url).headers["Location"]
-        httpx.get(location.replace("state=", "state=forged"))
+        pages.append(httpx.get(location.replace("state=", "state=forged")))
 
     with pytest.raises(UsageError, match="state does not match"):
         _connect(site, show)
     assert Vault.open(site.root).get("acme") is None
+    # The browser is told too: no "received" page for a sign-in that is refused.
+    [page] = pages
+    assert page.status_code == 400
+    assert "does not match" in page.text and "received" not in page.text
+
+
+def test_a_network_matching_the_registered_redirect_needs_a_port(
+    site: Repo, key: str, server: OAuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from providers import PROVIDERS
+
+    monkeypatch.setattr(PROVIDERS["testoauth"], "EXACT_REDIRECT", True)
+    result = cli("-C", str(site.root), "connect", "acme", "--timeout", "1")
+    assert result.code == 2
+    assert "register http://127.0.0.1:PORT/callback" in result.err
+    assert "socialgit connect acme --port PORT" in result.err
 
 
 def test_error_callback_and_timeout(site: Repo, key: str, server: OAuthServer) -> None:

@@ -374,10 +374,15 @@ def test_connect_end_to_end_stores_the_registered_client(
             location = web.get(url).headers["location"]
         assert httpx.get(location, timeout=5).status_code == 200
 
+    asked: list[str] = []
+
+    def ask(prompt: str, optional: bool) -> str:
+        asked.append(prompt)
+        return ""
+
     with fake.client() as client:
-        meta = connect(
-            vault, ACCOUNT, client, ask=lambda prompt, optional: "", show=browser, timeout=10
-        )
+        meta = connect(vault, ACCOUNT, client, ask=ask, show=browser, timeout=10)
+    assert asked == []  # the client secret comes from the registration, never a prompt
     stored = Vault.open(tmp_path).get("team-mastodon")
     assert stored is not None and stored["access_token"] in fake.tokens
     (app,) = fake.apps.values()
