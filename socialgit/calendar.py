@@ -83,6 +83,18 @@ def to_ics(
     return data
 
 
+def with_history(
+    content: Content, deliveries: Sequence[Delivery], now: datetime, year: int, month: int
+) -> list[Delivery]:
+    """The plan's deliveries and the month's past occurrences of recurring posts, in time
+    order: a month view shows what went out (or did not), as it does for one-time posts."""
+    from socialgit.history import past_occurrences
+
+    start, after = month_bounds(year, month, content.config.timezone)
+    past = past_occurrences(content.reports, content.config, now, start, after)
+    return sorted([*deliveries, *past], key=lambda d: (d.time, d.post, d.account))
+
+
 def month_bounds(year: int, month: int, tz_name: str) -> tuple[datetime, datetime]:
     """The month's first instant and the first instant after it, in the zone."""
     tz = zone(tz_name)

@@ -159,3 +159,49 @@ def test_parse_month() -> None:
     for bad in ("2026-13", "December", "2026-1-1", ""):
         with pytest.raises(ValueError):
             parse_month(bad)
+
+
+WEEKLY = 'publish_at: 2026-11-02 10:00\ntargets: [demo]\nrepeat: "0 10 * * MON"\n'
+
+
+def month(capsys: pytest.CaptureFixture[str], repo: Repo, at: str, name: str) -> list[str]:
+    outcome = run(capsys, "-C", str(repo.root), "calendar", "--month", name, "--at", at)
+    return [line for line in outcome.out.splitlines() if "content/weekly.md" in line]
+
+
+def test_past_occurrences_of_a_recurring_post_stay_in_the_month_view(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.post(
+        "weekly",
+        WEEKLY + "results:\n  demo:\n    status: published\n"
+        "    occurrence: '2026-11-23T09:00:00Z'\n    count: 4\n",
+    )
+    rows = month(capsys, repo, "2026-11-24 12:00", "2026-11")
+    assert [(r.split()[1], r.split()[3]) for r in rows] == [
+        ("02", "published"),
+        ("09", "published"),
+        ("16", "published"),
+        ("23", "published"),
+        ("30", "upcoming"),
+    ]
+    # Weeks later, without a run: the skipped ones are missed, the latest is the plan's.
+    later = month(capsys, repo, "2026-12-15 12:00", "2026-12")
+    assert [(r.split()[1], r.split()[3]) for r in later] == [
+        ("07", "missed"),
+        ("14", "missed"),
+        ("21", "upcoming"),
+        ("28", "upcoming"),
+    ]
+
+
+def test_earlier_occurrences_the_count_cannot_place_are_left_out(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo.post(
+        "weekly",
+        WEEKLY + "results:\n  demo:\n    status: published\n"
+        "    occurrence: '2026-11-23T09:00:00Z'\n    count: 2\n",
+    )
+    rows = month(capsys, repo, "2026-11-24 12:00", "2026-11")
+    assert [(r.split()[1], r.split()[3]) for r in rows] == [("23", "published"), ("30", "upcoming")]

@@ -87,7 +87,8 @@ def calendar(ctx: click.Context, fmt: str, month: str | None, horizon: str, at: 
     if fmt == "ics":
         click.echo(cal.to_ics(result.deliveries, texts, now), nl=False)
     else:
-        click.echo(cal.month_text(result.deliveries, texts, tz, year, mon), nl=False)
+        shown = cal.with_history(result.content, result.deliveries, now, year, mon)
+        click.echo(cal.month_text(shown, texts, tz, year, mon), nl=False)
     ctx.exit(_exit_for(result.problems))
 
 
