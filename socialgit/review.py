@@ -33,6 +33,7 @@ PENDING = ("due", "upcoming")  # what a deleted post still had to send
 @dataclass(frozen=True)
 class Changes:
     base: str  # the merge base's commit
+    prefix: str  # where the content repository sits in git's work tree ("" at its top)
     changed: list[str]  # added, modified or renamed to, untracked included
     deleted: list[str]
 
@@ -60,7 +61,7 @@ def changes_since(root: Path, base: str) -> Changes:
         # git names paths from the top of the work tree; the content repo may sit below it.
         return sorted({n[len(prefix) :] for n in names if n and n.startswith(prefix)})
 
-    return Changes(merge_base, inside(changed), inside(deleted))
+    return Changes(merge_base, prefix, inside(changed), inside(deleted))
 
 
 def _git(root: Path, *args: str) -> str:
@@ -77,7 +78,7 @@ def deleted_posts(root: Path, changes: Changes, config: Config) -> dict[str, Pos
     found = {}
     for rel in changes.deleted:
         if _is_post(rel, config.content):
-            post = _post_at(root, changes.base, rel, config)
+            post = _post_at(root, f"{changes.base}:{changes.prefix}{rel}", rel, config)
             if post is not None:
                 found[rel] = post
     return found
@@ -103,10 +104,10 @@ def _is_post(rel: str, folder: str) -> bool:
     return inside and rel.endswith(".md") and not any(p.startswith(".") for p in rel.split("/"))
 
 
-def _post_at(root: Path, commit: str, rel: str, config: Config) -> Post | None:
-    prefix = _git(root, "rev-parse", "--show-prefix").strip()
+def _post_at(root: Path, where: str, rel: str, config: Config) -> Post | None:
+    """The post file at ``where`` (``COMMIT:PATH``) as it was there, if it can be read."""
     done = subprocess.run(
-        ["git", "-C", str(root), "show", f"{commit}:{prefix}{rel}"],
+        ["git", "-C", str(root), "show", where],
         capture_output=True,
         check=False,
     )
