@@ -20,6 +20,7 @@ from providers.base import Provider
 NETWORKS = (
     "bluesky",
     "discord",
+    "lemmy",
     "linkedin",
     "mastodon",
     "outbox",
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from providers import (
         bluesky,
         discord,
+        lemmy,
         linkedin,
         mastodon,
         outbox,
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
     FITS: dict[str, Network] = {
         "bluesky": bluesky,
         "discord": discord,
+        "lemmy": lemmy,
         "linkedin": linkedin,
         "mastodon": mastodon,
         "outbox": outbox,

@@ -69,6 +69,14 @@ NOT_YET: set[str] = set()
 
 REDIRECT = "http://127.0.0.1:8788/callback"
 WEEK = timedelta(days=7)
+SAMPLE_KEYS: dict[str, str | tuple[str, ...]] = {
+    "title": "Contract: a title",
+    "link": "https://example.com/contract",
+    "tags": ("contract", "socialgit"),
+    "canonical_url": "https://example.com/contract",
+    "excerpt": "Contract: an excerpt",
+    "slug": "contract-slug",
+}
 
 
 def _built() -> set[str]:
@@ -138,7 +146,9 @@ def _flow(name: str, acct: Account, given: Credentials, client: httpx.Client, tm
     takes_images = provider.MEDIA.max_count > 0 and "image/png" in provider.MEDIA.max_bytes
     texts = ("Contract: first part", "Contract: second part")
     image_on = 0 if takes_images else None
-    outgoing = replace(thread(tmp, *texts, image_on=image_on), root=tmp)
+    # The post keys a network requires (a Lemmy post's title), as a post would give them.
+    needed = {k: SAMPLE_KEYS[k] for k, rule in provider.KEYS.items() if rule.required}
+    outgoing = replace(thread(tmp, *texts, image_on=image_on), root=tmp, keys=needed)
     if provider.MEDIA.needs_public_url:
         outgoing = _with_urls(outgoing, name)
     seen: list[str] = []
