@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from socialgit.model import Account, Part
 
 ThreadStyle = Literal["replies", "comments", "messages", "document"]
-AuthKind = Literal["oauth2", "app_password", "token", "webhook", "none"]
+# "browser": a sign-in page that is not OAuth2 (Misskey's MiAuth), through connect's callback.
+AuthKind = Literal["oauth2", "browser", "app_password", "token", "webhook", "none"]
 Credentials = dict[str, Any]  # a decrypted vault entry; never printed, never logged
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})

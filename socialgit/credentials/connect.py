@@ -1,8 +1,10 @@
 """``socialgit connect ACCOUNT``: log an account in, check it, store it in the vault.
 
 OAuth2 networks (``AUTH == "oauth2"``) go through the authorization code flow with PKCE
-S256 and a one-shot loopback callback on 127.0.0.1; the others ask for what they use (an
-app password, a bot token, a webhook URL: the provider's ``SECRETS``). Either way the
+S256 and a one-shot loopback callback on 127.0.0.1; browser sign-ins that are not OAuth2
+(``AUTH == "browser"``: Misskey's MiAuth) use the same callback, with the state as their
+session id; the others ask for what they use (an app password, a bot token, a webhook URL:
+the provider's ``SECRETS``, labelled by a module's optional ``PROMPTS``). Either way the
 result is checked with the provider's ``whoami`` before it is stored, and who it is goes
 into the entry's clear metadata.
 
@@ -69,7 +71,7 @@ def connect(
         raise UsageError(f"{account.name}: a {account.provider} account needs no credentials")
     vault.require_key(account.name)  # fail on a missing or wrong key before anyone logs in
     vault.get(account.name)
-    if provider.AUTH == "oauth2":
+    if provider.AUTH in ("oauth2", "browser"):
         if provider.EXACT_REDIRECT and not port:
             raise UsageError(
                 f"{account.name}: {provider.TITLE} accepts only the redirect URI registered "
@@ -116,7 +118,8 @@ def _ask(provider: Provider, account: Account, ask: Ask, fields: tuple[str, ...]
     optional = len(wanted) > 1 or wanted == ["client_secret"]
     given: dict[str, Any] = {}
     for field in wanted:
-        value = ask(f"{account.name}: {PROMPTS.get(field, field)}", optional).strip()
+        label = getattr(provider, "PROMPTS", {}).get(field) or PROMPTS.get(field, field)
+        value = ask(f"{account.name}: {label}", optional).strip()
         if value:
             given[field] = value
     register(given)
@@ -144,7 +147,10 @@ def _oauth(
         )
         show(url)
         answer = loop.wait(timeout)
-    if not hmac.compare_digest(answer.get("state", ""), state):
+    # MiAuth (``AUTH == "browser"``) calls back with ``?session=`` alone: the session id is
+    # the state the sign-in URL was built with, and the code its check exchanges.
+    session = answer.get("session", "") if provider.AUTH == "browser" else ""
+    if not hmac.compare_digest(answer.get("state", session), state):
         raise UsageError(
             f"{account.name}: the callback's state does not match this sign-in (a stale or "
             "forged link); run `socialgit connect` again"
@@ -154,7 +160,7 @@ def _oauth(
             f": {answer['error_description'][:200]}" if answer.get("error_description") else ""
         )
         raise AuthRevoked(f"{account.name}: access was not granted ({why})")
-    code = answer.get("code", "")
+    code = answer.get("code", session)
     if not code:
         raise UsageError(f"{account.name}: the callback carried no authorization code")
     register(code)

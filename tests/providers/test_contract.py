@@ -18,7 +18,8 @@ that provider whose ``base_url`` (or credentials, for webhook networks) points a
 fake, the credentials a person would give, and an
 ``httpx.Client`` on the fake's transport. Rows are collected from every fake module, so a
 new network never edits this file. For ``AUTH = "oauth2"`` the fake's authorize URL must
-auto-approve: a GET on it redirects to ``redirect_uri`` with ``code`` and ``state``.
+auto-approve: a GET on it redirects to ``redirect_uri`` with ``code`` and ``state``; for
+``AUTH = "browser"`` (MiAuth) with ``session``, which is the state.
 A network that fetches media itself (``MEDIA.needs_public_url``: Threads) gets each image's
 ``url`` filled from ``MEDIA_BASE_URL`` in its fake module, as the runner fills it from
 ``media_base_url`` in socialgit.yml.
@@ -97,6 +98,9 @@ def _authorize(client: httpx.Client, url: str, state: str) -> str:
     answer = client.get(url, follow_redirects=False)
     assert answer.is_redirect, "an OAuth fake auto-approves at its authorize URL"
     back = httpx.URL(answer.headers["location"])
+    if "session" in back.params:  # MiAuth: the session id is the state, and the code
+        assert str(back).startswith(REDIRECT) and back.params["session"] == state
+        return back.params["session"]
     assert str(back).startswith(REDIRECT) and back.params["state"] == state
     return back.params["code"]
 
@@ -118,9 +122,9 @@ def _flow(name: str, acct: Account, given: Credentials, client: httpx.Client, tm
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     challenge_text = challenge.rstrip(b"=").decode()
     code = ""
-    if provider.AUTH == "oauth2":
+    if provider.AUTH in ("oauth2", "browser"):
         url = provider.generate_auth_url(acct, REDIRECT, state, challenge_text)
-        assert state in url and challenge_text in url
+        assert state in url and (challenge_text in url or provider.AUTH == "browser")
         code = _authorize(client, url, state)
     else:
         with pytest.raises(Unsupported):
