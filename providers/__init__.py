@@ -20,6 +20,7 @@ from providers.base import Provider
 NETWORKS = (
     "bluesky",
     "discord",
+    "farcaster",
     "lemmy",
     "linkedin",
     "mastodon",
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from providers import (
         bluesky,
         discord,
+        farcaster,
         lemmy,
         linkedin,
         mastodon,
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
     FITS: dict[str, Network] = {
         "bluesky": bluesky,
         "discord": discord,
+        "farcaster": farcaster,
         "lemmy": lemmy,
         "linkedin": linkedin,
         "mastodon": mastodon,
