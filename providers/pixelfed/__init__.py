@@ -100,31 +100,16 @@ def generate_auth_url(account: Account, redirect_uri: str, state: str, code_chal
     return _mastodon_apps.auth_url(account, redirect_uri, state, code_challenge, SCOPES)
 
 
-def authenticate(
-    client: httpx.Client,
-    account: Account,
-    code: str,
-    code_verifier: str,
-    redirect_uri: str,
-    credentials: Credentials,
-) -> Credentials:
-    return _mastodon_apps.authenticate(
-        client, account, code, code_verifier, redirect_uri, credentials
-    )
-
-
-def refresh_token(client: httpx.Client, account: Account, credentials: Credentials) -> Credentials:
-    return _mastodon_apps.refresh_token(client, account, credentials)
+# The sign-in is Mastodon's, with the scopes passed above (providers.mastodon.apps).
+authenticate = _mastodon_apps.authenticate
+refresh_token = _mastodon_apps.refresh_token
+whoami = _mastodon_apps.whoami
 
 
 def expires_at(credentials: Credentials) -> datetime | None:
     from socialgit.credentials import oauth
 
     return oauth.expires_at(credentials)
-
-
-def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> dict[str, str]:
-    return _mastodon_apps.whoami(client, account, credentials)
 
 
 def post(
