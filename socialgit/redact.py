@@ -40,7 +40,7 @@ _LOCK = threading.Lock()
 # `vault list` and doctor, which print them on purpose), and public identifiers that links
 # and ids in the run's log are made of (an OAuth client id is no secret, RFC 6749 §2.2;
 # Discord's guild and channel ids, Bluesky's DID and PDS URL, Threads' user id are in the
-# links and ids of posts).
+# links and ids of posts; Lemmy's user name is the account's public handle).
 NOT_SECRET = frozenset(
     {
         "expires_at",
@@ -55,6 +55,7 @@ NOT_SECRET = frozenset(
         "did",
         "pds",
         "user_id",
+        "username",
     }
 )
 # URL paths that carry a credential, as the networks build them: the whole ``secret`` group

@@ -199,3 +199,15 @@ def test_lookup_leaves_two_matching_posts_to_a_person(fake: FakeLemmy, tmp_path:
         with pytest.raises(OutcomeUnknown, match="2 items") as caught:
             lemmy.lookup(client, ACCOUNT, token, outgoing)
     assert f"https://lemmy.example/post/{fake.posts[0]['id']}" in str(caught.value)
+
+
+def test_the_user_name_stays_readable_and_the_password_does_not() -> None:
+    from socialgit import redact
+
+    entry = {"username": "alice_from_news", "password": "hunter2-secret", "access_token": "eyJ.a.b"}
+    redact.register(entry)
+    try:
+        shown = redact.scrub("@alice_from_news signed in with hunter2-secret")
+    finally:
+        redact.forget_all()
+    assert "@alice_from_news" in shown and "hunter2-secret" not in shown
