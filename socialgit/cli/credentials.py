@@ -111,8 +111,9 @@ def _http() -> Iterator[Callable[[Account], httpx.Client]]:
 def connect(ctx: click.Context, account: str, port: int, timeout: float, no_browser: bool) -> None:
     """Log ACCOUNT in, check it with the network, and store it encrypted in the vault.
 
-    OAuth2 networks open a browser (PKCE, callback on 127.0.0.1); the others ask for an
-    app password, bot token or webhook URL, typed hidden. Needs SOCIALGIT_KEY.
+    OAuth2 networks and Misskey's MiAuth open a browser (callback on 127.0.0.1); the
+    others ask for what they use (an app password, a user name and password, a bot token,
+    an API key, a webhook URL), typed hidden. Needs SOCIALGIT_KEY.
 
     \b
     Example:
