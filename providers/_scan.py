@@ -69,7 +69,8 @@ def chain(
     ``same(found, sent)`` compares texts where the network changes them (default: equal
     after :func:`plain`)."""
     equal = same or (lambda found, sent: plain(found) == plain(sent))
-    items = [item for item in seen if item.created >= since(outgoing)]
+    # By id: pages that shift while they are read, or a reply listed twice, are one item.
+    items = list({item.id: item for item in seen if item.created >= since(outgoing)}.values())
     due = outgoing.occurrence.astimezone(UTC)
     found: list[Seen] = []
     for number, part in enumerate(outgoing.parts, 1):

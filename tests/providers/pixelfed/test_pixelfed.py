@@ -17,6 +17,7 @@ from providers.mastodon.recover import part_key
 from socialgit.credentials import oauth
 from socialgit.errors import AuthRevoked, Duplicate, OutcomeUnknown, Rejected
 from tests.providers._support import PNG, account, thread
+from tests.providers.mastodon.fake import FakeMastodon
 from tests.providers.pixelfed.fake import FakePixelfed
 
 REDIRECT = "http://127.0.0.1:8788/callback"
@@ -188,3 +189,15 @@ def test_validation_says_a_pixelfed_post_needs_an_image(tmp_path: Path) -> None:
     assert "needs an image on the first part" in problem.message and problem.line == 5
     assert reports[text].post is None
     assert reports[photo].post is not None
+
+
+def test_a_server_that_lists_replies_in_the_timeline_too_is_read_once(
+    fake: FakePixelfed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outgoing = thread(tmp_path, "Photo", "Reply")
+    token = creds(fake)
+    monkeypatch.setattr(FakePixelfed, "_list", FakeMastodon._list)  # replies included
+    with fake.client() as client:
+        sent = pixelfed.post(client, ACCOUNT, token, outgoing, (), print)
+        found = pixelfed.lookup(client, ACCOUNT, token, outgoing)
+    assert found is not None and found.parts == sent.parts
