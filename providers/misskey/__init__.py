@@ -10,8 +10,8 @@ Misskey's tokens do not expire; a refused one was revoked (``socialgit connect``
 
 Text: up to 3,000 characters by default; the instance's own limit (``maxNoteTextLength``
 of ``/api/meta``, where it says) is read before sending, and ``max_note_length:`` tells
-validation about a fork that takes more. Counted in UTF-16 units: JavaScript's
-``length``, the larger of the ways Misskey's versions count.
+validation about a fork that takes more. Counted in code points ("surrogate pairs count as
+one", Misskey's const.ts).
 
 Exactly once: upstream Misskey keeps no idempotency key, so a delivery in doubt is looked
 up among the account's own notes since the occurrence (``providers.misskey.recover``; the
@@ -25,7 +25,6 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-from providers._text import utf16_units
 from providers.base import (
     IMAGE_TYPES,
     VIDEO_TYPES,
@@ -71,7 +70,7 @@ PERMISSIONS = "read:account,write:notes,write:drive"
 
 
 def length(text: str) -> int:
-    return utf16_units(text)
+    return len(text)
 
 
 def limit(account: Account, part: Part) -> int:
@@ -218,7 +217,7 @@ def _limit(client: httpx.Client, account: Account) -> int:
 def _check(account: Account, outgoing: Outgoing, start: int, most: int) -> None:
     host = api.host(account)
     for number, part in enumerate(outgoing.parts[start:], start + 1):
-        size = utf16_units(part.text)
+        size = len(part.text)
         if size > most:
             raise Rejected(
                 f"{outgoing.post}: part {number} is {size} characters; {host} takes {most}"

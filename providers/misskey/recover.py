@@ -1,10 +1,9 @@
 """Who the Misskey account is, and finding a delivery in doubt among its own notes.
 
-``POST /api/users/notes`` with ``sinceDate`` lists the account's notes from that time on,
-oldest first (Misskey orders a since-query ascending), 100 a page, replies included
-(``withReplies``), renotes left out. A note is a part of the delivery by
-``providers._scan``'s rules: its ``text`` exactly the part's, as many ``fileIds``, and its
-``replyId`` the part before.
+``POST /api/users/notes`` lists the account's notes newest first, 100 a page (paged with
+``untilId``), replies included (``withReplies``, off by default), renotes left out. A note
+is a part of the delivery by ``providers._scan``'s rules: its ``text`` exactly the part's,
+as many ``fileIds``, and its ``replyId`` the part before.
 """
 
 from __future__ import annotations
@@ -40,22 +39,23 @@ def find(
     since = _scan.since(outgoing)
     op = "Misskey look-up"
     seen: list[_scan.Seen] = []
+    # Newest first, paged with ``untilId``: the one order every version keeps for it.
     body: dict[str, Any] = {
         "userId": person["id"], "limit": PAGE, "withReplies": True, "withRenotes": False,
-        "sinceDate": int(since.timestamp() * 1000),
     }  # fmt: skip
     complete = False
     for _ in range(MAX_PAGES):
         page = api.call(client, account, credentials, "users/notes", op=op, sent=False, json=body)
         if not isinstance(page, list):
             raise OutcomeUnknown(f"{op}: unreadable list of notes")
-        notes = [n for n in page if isinstance(n, dict) and isinstance(n.get("id"), str)]
-        seen.extend(_seen(account, n) for n in notes)
-        if len(page) < PAGE:
+        notes = [
+            _seen(account, n) for n in page if isinstance(n, dict) and isinstance(n.get("id"), str)
+        ]
+        seen.extend(note for note in notes if note.created >= since)
+        if len(page) < PAGE or not notes or notes[-1].created < since:
             complete = True
             break
-        body = {**body, "sinceId": notes[-1]["id"]}
-        body.pop("sinceDate", None)
+        body = {**body, "untilId": notes[-1].id}
     where = f"@{person.get('username')}@{api.host(account)}"
     return _scan.receipt(_scan.chain(seen, outgoing, where=where, complete=complete))
 
@@ -65,7 +65,7 @@ def _seen(account: Account, note: dict[str, Any]) -> _scan.Seen:
     reply = note.get("replyId")
     when = _scan.when(note.get("createdAt")) or datetime.max.replace(tzinfo=UTC)
     return _scan.Seen(
-        id=note["id"],
+        id=str(note["id"]),
         text=str(note.get("text") or ""),
         parent=reply if isinstance(reply, str) and reply else None,
         created=when,

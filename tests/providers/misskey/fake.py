@@ -9,7 +9,8 @@ are ``{"error": {"message", "code", "id", "kind"}}``: 401 ``CREDENTIAL_REQUIRED`
 (notes/create: 300 an hour). MiAuth: a GET on ``/miauth/<session>`` grants at once (the
 test plays the person) and redirects to the callback with ``session``; the check hands the
 token over once. ``users/notes`` leaves replies out unless ``withReplies``, and answers a
-``sinceDate``/``sinceId`` query oldest first, as Misskey's pagination does.
+``sinceDate``/``sinceId`` query oldest first, an ``untilId`` one newest first, as
+Misskey's pagination does.
 """
 
 from __future__ import annotations
@@ -191,7 +192,12 @@ class FakeMisskey:
             since = datetime.fromtimestamp(args["sinceDate"] / 1000, UTC)
             found = sorted((n for n in mine if n["_at"] > since), key=lambda n: n["id"])
         else:
-            found = sorted(mine, key=lambda n: n["id"], reverse=True)
+            below = args.get("untilId")
+            found = sorted(
+                (n for n in mine if below is None or n["id"] < below),
+                key=lambda n: n["id"],
+                reverse=True,
+            )
         return _json(200, [_public(n) for n in found[:limit]])
 
 

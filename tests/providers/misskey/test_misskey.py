@@ -62,7 +62,7 @@ def test_without_a_limit_in_meta_the_setting_or_3000_holds(
     assert misskey.limit(longer, None) == 5000 and misskey.limit(ACCOUNT, None) == 3000  # type: ignore[arg-type]
     with fake.client() as client, pytest.raises(Rejected, match="3001 characters"):
         misskey.post(client, ACCOUNT, creds(fake), thread(tmp_path, "x" * 3001), (), print)
-    assert misskey.length("🚀") == 2  # UTF-16 units, JavaScript's length
+    assert misskey.length("🚀é") == 2  # code points: a surrogate pair counts one
 
 
 def test_miauth_grants_a_token_once(fake: FakeMisskey) -> None:
@@ -141,10 +141,11 @@ def test_lookup_reads_past_a_full_page(fake: FakeMisskey, tmp_path: Path) -> Non
     token = creds(fake)
     outgoing = thread(tmp_path, "Needle", image_on=None)
     with fake.client() as client:
-        for number in range(120):
-            misskey.post(
-                client, ACCOUNT, token, thread(tmp_path, f"hay {number}", image_on=None), (), print
-            )
         sent = misskey.post(client, ACCOUNT, token, outgoing, (), print)
+        for number in range(120):
+            hay = thread(tmp_path, f"hay {number}", image_on=None)
+            misskey.post(client, ACCOUNT, token, hay, (), print)
         found = misskey.lookup(client, ACCOUNT, token, outgoing)
     assert found is not None and found.id == sent.id
+    pages = [r for r in fake.requests if r.url.path == "/api/users/notes"]
+    assert len(pages) == 2 and b"untilId" in pages[1].content
