@@ -8,6 +8,7 @@ attachments as the part, and it replies to the part before (the first part repli
 nothing), plus whatever else the network can compare (Lemmy's community and title). A
 recurring post's earlier occurrences are older than this one, so they never match.
 
+A part the runner already recorded (``Outgoing.done``) is taken by its id, not its words.
 What cannot be told stays a doubt (``OutcomeUnknown``), never a guess: two candidates for
 one part, a matching item published in the few minutes *before* the occurrence (clocks
 differ: it may be ours or a person's), or more items since the occurrence than were read.
@@ -74,6 +75,14 @@ def chain(
     due = outgoing.occurrence.astimezone(UTC)
     found: list[Seen] = []
     for number, part in enumerate(outgoing.parts, 1):
+        if number <= len(outgoing.done):
+            # A part the runner recorded is that item and no other (gone: the rest is
+            # sent after the recorded parts, as for nothing found).
+            recorded = [item for item in items if item.id == outgoing.done[number - 1]]
+            if not recorded:
+                break
+            found.append(recorded[0])
+            continue
         parent = found[-1].id if found else None
         candidates = [
             item

@@ -149,3 +149,21 @@ def test_lookup_reads_past_a_full_page(fake: FakeMisskey, tmp_path: Path) -> Non
     assert found is not None and found.id == sent.id
     pages = [r for r in fake.requests if r.url.path == "/api/users/notes"]
     assert len(pages) == 2 and b"untilId" in pages[1].content
+
+
+def test_lookup_takes_recorded_parts_by_their_id(fake: FakeMisskey, tmp_path: Path) -> None:
+    outgoing = thread(tmp_path, "Same", "Reply", image_on=None)
+    token = creds(fake)
+    with fake.client() as client:
+        first = misskey.post(
+            client, ACCOUNT, token, replace(outgoing, parts=outgoing.parts[:1]), (), print
+        )
+        # The same words again, by hand: words alone could not tell the two apart.
+        misskey.post(
+            client, ACCOUNT, token, replace(outgoing, key="x", parts=outgoing.parts[:1]), (), print
+        )
+        recorded = replace(outgoing, done=first.parts)
+        found = misskey.lookup(client, ACCOUNT, token, recorded)
+        assert found is not None and found.parts == first.parts  # the reply is not out
+        fake.notes[:] = [n for n in fake.notes if n["id"] != first.id]  # deleted since
+        assert misskey.lookup(client, ACCOUNT, token, recorded) is None
