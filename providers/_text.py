@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import regex
+import functools
+from typing import TYPE_CHECKING
 
-_GRAPHEME = regex.compile(r"\X")
+if TYPE_CHECKING:
+    import regex
+
+
+@functools.cache
+def _clusters() -> regex.Pattern[str]:
+    import regex  # deferred: the code-unit counters (UTF-16, UTF-8) need no Unicode tables
+
+    return regex.compile(r"\X")
 
 
 def graphemes(text: str) -> int:
@@ -13,11 +22,11 @@ def graphemes(text: str) -> int:
         # In ASCII only CR LF joins two code points into one cluster; skipping the regex
         # matters when a plan counts thousands of posts.
         return len(text) - text.count("\r\n")
-    return len(_GRAPHEME.findall(text))
+    return len(_clusters().findall(text))
 
 
 def grapheme_list(text: str) -> list[str]:
-    return _GRAPHEME.findall(text)
+    return _clusters().findall(text)
 
 
 def utf16_units(text: str) -> int:
