@@ -137,7 +137,8 @@ def _oauth(
 ) -> dict[str, Any]:
     verifier = oauth.new_verifier()
     state = oauth.new_state()
-    with Loopback(port, state=state) as loop:
+    carrier = "session" if provider.AUTH == "browser" else "state"  # MiAuth: see below
+    with Loopback(port, state=state, carrier=carrier) as loop:
         register_client = getattr(provider, "register_client", None)
         if callable(register_client):  # dynamic client registration (Mastodon)
             given = {**given, **register_client(client, account, loop.redirect_uri)}

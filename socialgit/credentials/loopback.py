@@ -26,9 +26,12 @@ PATH = "/callback"
 class Loopback:
     """``with Loopback(port) as loop: … loop.redirect_uri … loop.wait(timeout)``."""
 
-    def __init__(self, port: int = 0, path: str = PATH, state: str | None = None) -> None:
+    def __init__(
+        self, port: int = 0, path: str = PATH, state: str | None = None, carrier: str = "state"
+    ) -> None:
         self.path = path
         self.state = state  # what the callback must carry back; None: not checked here
+        self.carrier = carrier  # the query parameter that carries it (MiAuth: ``session``)
         self._result: dict[str, str] | None = None
         self._done = threading.Event()
         handler = _handler(self)
@@ -91,7 +94,7 @@ def _handler(loop: Loopback) -> type[BaseHTTPRequestHandler]:
             if not loop._deliver(query):
                 self._page(409, "This sign-in link was already used. Close this tab.")
             elif loop.state is not None and not hmac.compare_digest(
-                query.get("state", ""), loop.state
+                query.get(loop.carrier, ""), loop.state
             ):
                 self._page(
                     400,
