@@ -48,6 +48,8 @@ NAME = "farcaster"
 TITLE = "Farcaster"
 THREADS: ThreadStyle = "replies"
 _MB = 1024 * 1024
+# Two embeds a cast (Farcaster's validation; 4 for Pro accounts); nothing is uploaded, the
+# clients fetch the URL, so the size is socialgit's cap for a page that shows them.
 MEDIA = MediaRules(
     max_count=2,
     max_bytes={t: 10 * _MB for t in ("image/png", "image/jpeg", "image/gif", "image/webp")},

@@ -54,6 +54,9 @@ NAME = "lemmy"
 TITLE = "Lemmy"
 THREADS: ThreadStyle = "comments"
 _MB = 1024 * 1024
+# One image per part (a post's URL, or Markdown in a comment); alt text 1,500 (Lemmy's
+# ALT_TEXT_MAX_LENGTH). The size is the instance's pict-rs setting, which the API does not
+# tell: 10 MiB is socialgit's cap, to fail at validation rather than at the upload.
 MEDIA = MediaRules(
     max_count=1,
     max_bytes={t: 10 * _MB for t in ("image/png", "image/jpeg", "image/gif", "image/webp")},
