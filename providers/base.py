@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
     from socialgit.model import Account, Part
 
-ThreadStyle = Literal["replies", "comments", "messages", "document"]
+# How the later parts of a thread go out; "single": the network takes one part (Pinterest,
+# YouTube), so a post with more is refused at validation for that target.
+ThreadStyle = Literal["replies", "comments", "messages", "document", "single"]
 # "browser": a sign-in page that is not OAuth2 (Misskey's MiAuth), through connect's callback.
 AuthKind = Literal["oauth2", "browser", "app_password", "token", "webhook", "none"]
 Credentials = dict[str, Any]  # a decrypted vault entry; never printed, never logged

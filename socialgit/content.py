@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from providers import PROVIDERS
 from socialgit import postkeys
 from socialgit.compose import Prepared, prepare
 from socialgit.config import LoadedConfig, load_config
@@ -176,6 +177,7 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
         prepared[name] = ready
         if ready.parts:
             check_required(account, ready.parts[0].media, ready.parts[0].line, out)
+        _one_part(name, account.provider, ready, out)
         for piece in ready.parts:
             if piece.too_long:
                 out.add(
@@ -193,6 +195,19 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
     lengths = {name: (ready.length, ready.limit) for name, ready in prepared.items()}
     media = tuple(media_deps.items())
     return Report(rel, keep, tuple(out.problems), prepared, media, lengths, parsed=post)
+
+
+def _one_part(name: str, network: str, ready: Prepared, out: Findings) -> None:
+    """A network without threads (``THREADS == "single"``) takes one part: the rest would
+    be dropped without a word, so a second part is an error at its line."""
+    provider = PROVIDERS[network]
+    if provider.THREADS == "single" and len(ready.parts) > 1:
+        out.add(
+            ready.parts[1].line,
+            1,
+            f"{name}: {provider.TITLE} takes one part, not a thread; this post has "
+            f"{len(ready.parts)} (write an override for `{network}` with one part)",
+        )
 
 
 def load_content(root: Path, only: list[str] | None = None, *, cached: bool = False) -> Content:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import time
+import types
 
 import pytest
 
+from providers import PROVIDERS
 from tests.cli_run import run
 from tests.conftest import Repo, png
 
@@ -276,3 +279,33 @@ def test_symlinked_post_leading_out(
     os.symlink(outside, repo.root / "content" / "linked.md")
     _, problems = problems_of(capsys, repo)
     assert_problem(problems, "content/linked.md", 1, "outside the repository")
+
+
+def test_a_thread_for_a_network_without_threads(
+    capsys: pytest.CaptureFixture[str], repo: Repo
+) -> None:
+    """A ``single`` network (Pinterest) takes one part: a thread is an error at its second
+    part for that target; an override with one part for it is fine."""
+    module = types.ModuleType("tests_single_network")
+    module.__dict__.update(vars(importlib.import_module("providers.outbox")))
+    module.NAME, module.TITLE, module.THREADS = "single", "Single", "single"
+    PROVIDERS["single"] = module
+    try:
+        repo.write(
+            "socialgit.yml",
+            (repo.root / "socialgit.yml").read_text()
+            + "  board:\n    provider: single\n    path: board-out\n",
+        )
+        front = "publish_at: 2026-12-01 09:00\ntargets: [demo, board]"
+        bad = repo.post("thread", front, "first part\n\n---\n\nsecond part")
+        fine = repo.post(
+            "override",
+            front + "\noverrides:\n  single:\n    text: only one part",
+            "first part\n\n---\n\nsecond part",
+        )
+        code, problems = problems_of(capsys, repo)
+    finally:
+        del PROVIDERS["single"]
+    assert code == 1
+    assert_problem(problems, bad, 9, "board: Single takes one part, not a thread")
+    assert not [p for p in problems if p["path"] == fine]
