@@ -26,6 +26,9 @@ ThreadStyle = Literal["replies", "comments", "messages", "document", "single"]
 # "browser": a sign-in page that is not OAuth2 (Misskey's MiAuth), through connect's callback.
 AuthKind = Literal["oauth2", "browser", "app_password", "token", "webhook", "none"]
 Credentials = dict[str, Any]  # a decrypted vault entry; never printed, never logged
+# What ``socialgit doctor`` reports about an account beyond its sign-in: a severity and a
+# sentence ("warning", "Trial access: pins are visible only to you").
+Note = tuple[Literal["ok", "warning", "error"], str]
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime"})
@@ -211,3 +214,10 @@ class Provider(Network, Protocol):
 
     def expires_at(self, credentials: Credentials) -> datetime | None:
         """When these credentials stop working unless refreshed; None: they do not expire."""
+
+    def diagnose(
+        self, client: httpx.Client, account: Account, credentials: Credentials
+    ) -> list[Note]:
+        """For ``socialgit doctor``, after ``whoami`` succeeded: what the network shows about
+        this account's access that would stop or limit publishing (an app's trial tier, a
+        board or community that is missing or closed). Reads only; never posts."""

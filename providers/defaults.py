@@ -18,7 +18,7 @@ from socialgit.errors import Unsupported
 if TYPE_CHECKING:
     import httpx
 
-    from providers.base import Credentials
+    from providers.base import Credentials, Note
     from socialgit.model import Account
 
 OPTIONAL = (
@@ -30,6 +30,7 @@ OPTIONAL = (
     "generate_auth_url",
     "refresh_token",
     "expires_at",
+    "diagnose",
 )
 
 REFRESH_FIELDS: tuple[str, ...] = ()  # refresh_token writes nothing beyond SECRETS
@@ -60,3 +61,8 @@ def refresh_token(client: httpx.Client, account: Account, credentials: Credentia
 def expires_at(credentials: Credentials) -> datetime | None:
     """Credentials that do not expire."""
     return None
+
+
+def diagnose(client: httpx.Client, account: Account, credentials: Credentials) -> list[Note]:
+    """Nothing to check beyond ``whoami``."""
+    return []

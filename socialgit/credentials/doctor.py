@@ -148,7 +148,19 @@ def _account(
     except ProviderError as exc:
         return [*out, Finding("error", name, _own(name, exc))]
     label = who.get("handle") or who.get("name") or who.get("id") or "?"
-    return [*out, Finding("ok", name, f"{account.provider}: signed in as {label}")]
+    signed_in = Finding("ok", name, f"{account.provider}: signed in as {label}")
+    return [*out, signed_in, *_diagnose(provider, client_for(account), account, credentials)]
+
+
+def _diagnose(
+    provider: Provider, client: httpx.Client, account: Account, credentials: dict[str, Any]
+) -> list[Finding]:
+    """The network's own checks of the account's access (``Provider.diagnose``)."""
+    try:
+        notes = provider.diagnose(client, account, credentials)
+    except ProviderError as exc:
+        return [Finding("warning", account.name, f"not checked further: {_own(account.name, exc)}")]
+    return [Finding(severity, account.name, message) for severity, message in notes]
 
 
 def _own(name: str, exc: Exception) -> str:

@@ -12,9 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from providers.base import Note
 from socialgit.credentials.doctor import Finding, doctor
 from socialgit.credentials.vault import Vault, iso, new_key
+from socialgit.errors import Transient
+from socialgit.model import Account
 from tests.conftest import Repo
+from tests.credentials import testprovider
 from tests.credentials.conftest import git
 from tests.credentials.helpers import cli
 from tests.credentials.test_refresh import connected
@@ -316,3 +320,24 @@ def test_a_key_that_does_not_match_the_vault_is_an_error(
     monkeypatch.setenv("SOCIALGIT_KEY", key)
     right = cli("-C", str(site.root), "doctor")
     assert "ok       key: SOCIALGIT_KEY is set and opens the vault (1 entry)" in right.out
+
+
+def test_the_networks_own_checks_follow_the_sign_in(
+    site: Repo, key: str, server: OAuthServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``diagnose`` runs after ``whoami``: its notes are findings of the account; a check
+    that fails is a warning, not a crash, and the sign-in line stays."""
+    connected(site, server, lifetime=3600)
+    notes: list[Note] = [("warning", "trial access: posts are visible only to you")]
+    monkeypatch.setattr(testprovider, "diagnose", lambda client, account, creds: notes)
+    result = cli("-C", str(site.root), "doctor")
+    assert "acme: testoauth: signed in as tester" in result.out
+    assert "acme: trial access: posts are visible only to you" in result.err
+
+    def broken(client: httpx.Client, account: Account, creds: dict[str, str]) -> list[Note]:
+        raise Transient("acme: the board look-up failed (HTTP 503); will retry")
+
+    monkeypatch.setattr(testprovider, "diagnose", broken)
+    result = cli("-C", str(site.root), "doctor")
+    assert "acme: testoauth: signed in as tester" in result.out
+    assert "acme: not checked further: the board look-up failed (HTTP 503)" in result.err
