@@ -10,6 +10,7 @@ token endpoint's answer the same way:
   a person must log in again: :class:`AuthRevoked` saying ``socialgit connect ACCOUNT``;
 - 429: :class:`RateLimited`; timeouts, refused connections, 5xx and anything unreadable:
   :class:`Transient`. A passing failure is never taken for a revocation;
+- an ``error`` in an HTTP 200 answer (Reddit) is judged as an error all the same;
 - a success without ``refresh_token`` keeps the refresh token we had (many servers only
   send one when it rotates); an empty one never replaces a stored one.
 
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 Credentials = dict[str, Any]
 # Errors of RFC 6749 §5.2 that mean "these credentials will not work again".
 REVOKED = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
+# Errors of RFC 6749 §4.1.2.1 that blame the server, not the grant.
+PASSING = frozenset({"server_error", "temporarily_unavailable"})
 
 
 # -- PKCE and state ------------------------------------------------------------------------
@@ -158,16 +161,22 @@ def _token_answer(
     except ValueError:
         body = None
     body = body if isinstance(body, dict) else {}
-    if response.is_success:
+    code = body.get("error") if isinstance(body.get("error"), str) else None
+    # Reddit answers a refused grant with HTTP 200 and {"error": "invalid_grant"}: an error
+    # in the body is judged as one, whatever the status.
+    if response.is_success and code is None:
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
             raise Transient(f"{account}: {op}: the token endpoint's answer has no access_token")
         return _credentials(body, now or datetime.now(UTC))
-    code = body.get("error") if isinstance(body.get("error"), str) else None
     said = _said(code, body.get("error_description"))
     # On a refresh, any other 4xx is final too: X and LinkedIn answer a spent or revoked
-    # refresh token with 400 invalid_request, and retrying the same token cannot succeed.
-    refused = op == "token refresh" and 400 <= status < 500 and status not in (408, 429)
+    # refresh token with 400 invalid_request, and retrying the same token cannot succeed;
+    # so is an error in a 200 body, unless it says the server is the problem.
+    refused = op == "token refresh" and (
+        (400 <= status < 500 and status not in (408, 429))
+        or (response.is_success and code not in PASSING)
+    )
     if code in REVOKED or (code is None and status == 401) or refused:
         raise AuthRevoked(
             f"{account}: {op} refused{said}: the grant is revoked, expired or already used; "

@@ -44,6 +44,9 @@ def _endpoint(status: int, body: dict[str, Any]) -> httpx.Client:
         (400, {"error": "invalid_request", "error_description": "Value passed was invalid."}),
         (401, {"error": "invalid_client"}),
         (403, {}),
+        # Reddit: a refused grant comes back as HTTP 200 with the error in the body.
+        (200, {"error": "invalid_grant"}),
+        (200, {"error": "invalid_request"}),
     ],
 )
 def test_a_refused_refresh_means_connect_again(status: int, body: dict[str, Any]) -> None:
@@ -54,7 +57,8 @@ def test_a_refused_refresh_means_connect_again(status: int, body: dict[str, Any]
 
 
 @pytest.mark.parametrize(
-    ("status", "kind"), [(408, Transient), (429, RateLimited), (500, Transient), (503, Transient)]
+    ("status", "kind"),
+    [(408, Transient), (429, RateLimited), (500, Transient), (503, Transient), (200, Transient)],
 )
 def test_a_passing_failure_is_never_a_revocation(status: int, kind: type[Exception]) -> None:
     answer = {"error": "temporarily_unavailable"}
