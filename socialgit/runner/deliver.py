@@ -141,8 +141,10 @@ def deliver_one(work: Work, ctx: Context) -> Outcome:
             return _published(work, ctx, receipt, work.attempts)
         if receipt is not None:
             # Part of the thread is out (proven by the look-up, recorded or not): the rest
-            # goes out replying to it, never the found parts again.
-            return _send(provider, work, ctx, auth, outgoing, receipt.parts)
+            # goes out replying to it, never the found parts again, nor those on record (a
+            # network may show fewer than were recorded: comments hidden, listings late).
+            longer = receipt.parts if len(receipt.parts) > len(work.done) else work.done
+            return _send(provider, work, ctx, auth, outgoing, longer)
     return _send(provider, work, ctx, auth, outgoing)
 
 

@@ -94,3 +94,29 @@ def pushed(site: Repo) -> bool:
     """Whether the remote's main is the checkout's tip (the results written were pushed)."""
     remote = git(site.root, "ls-remote", "origin", "refs/heads/main").split()[0]
     return remote == git(site.root, "rev-parse", "HEAD").strip()
+
+
+class Killed(BaseException):
+    """The runner process dying (SIGKILL) at this point: nothing in the runner catches it,
+    so no result is written and the claim pushed before stays in doubt."""
+
+
+def killed_after(handler: Handler, step: Callable[[httpx.Request], bool]) -> Handler:
+    """``handler``, except that the run dies right after the network acted on a request
+    matching ``step`` (the answer never reaches the runner)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        response = handler(request)
+        if step(request):
+            raise Killed(f"killed after {request.method} {request.url.path}")
+        return response
+
+    return answer
+
+
+def fresh_clone(site: Repo, name: str = "rerun") -> Repo:
+    """A new checkout of the site's remote (what a CI runner starts from after a kill)."""
+    remote = git(site.root, "remote", "get-url", "origin").strip()
+    where = site.root.parent / name
+    subprocess.run(["git", "clone", "-q", remote, str(where)], check=True, capture_output=True)
+    return Repo(where)
