@@ -1,6 +1,6 @@
-"""A look-up that proves part of a thread is out: the runner records those parts and sends
-only the rest (a Receipt with fewer parts than the thread used to be recorded as published,
-dropping the parts never sent)."""
+"""A look-up that proves part of a thread is out: the runner keeps those parts and sends
+only the rest (the longer of what it found and what was on record), through the real
+runner, killed between parts and rerun."""
 
 from __future__ import annotations
 
