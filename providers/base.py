@@ -105,6 +105,10 @@ class Outgoing:
     # ``pending`` and hands it back as ``pending`` until the part's id comes through
     # ``on_part``. Call with "" when the step is known to be dead (an expired container).
     on_pending: Callable[[str], None] = field(default=lambda _: None, compare=False)
+    # What ``prepare`` built for this delivery, as the runner recorded *and pushed* it before
+    # anything was sent (this run, or the one that first claimed it); None for networks that
+    # prepare nothing, or when a caller other than the runner did not prepare.
+    prepared: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +119,10 @@ class Receipt:
     id: str
     url: str | None
     parts: tuple[str, ...]
+    # More for the results entry, beside id, url and parts: e.g. Nostr's per-relay outcome
+    # ``{"relays": {url: "accepted" | "failed: …"}}``. Plain YAML values (str, int, bool,
+    # lists, mappings); keys other than the entry's own fields.
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 # Called by ``post`` right after each part is accepted, with that part's id, so that the
@@ -221,3 +229,13 @@ class Provider(Network, Protocol):
         """For ``socialgit doctor``, after ``whoami`` succeeded: what the network shows about
         this account's access that would stop or limit publishing (an app's trial tier, a
         board or community that is missing or closed). Reads only; never posts."""
+
+    def prepare(
+        self, client: httpx.Client, account: Account, credentials: Credentials, outgoing: Outgoing
+    ) -> dict[str, Any] | None:
+        """What must be on the remote before anything is sent (Nostr's signed events, whose
+        ids are hashes of what they say, so a rerun must send the very same bytes). The runner
+        pushes it as the claim's ``prepared:`` before calling ``post``, and hands it back in
+        ``Outgoing.prepared`` to ``post`` and ``lookup`` in this run and every rerun, on any
+        machine. Plain YAML values; may use the network (e.g. to upload media), never to
+        publish."""

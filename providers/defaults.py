@@ -18,7 +18,7 @@ from socialgit.errors import Unsupported
 if TYPE_CHECKING:
     import httpx
 
-    from providers.base import Credentials, Note
+    from providers.base import Credentials, Note, Outgoing
     from socialgit.model import Account
 
 OPTIONAL = (
@@ -31,6 +31,7 @@ OPTIONAL = (
     "refresh_token",
     "expires_at",
     "diagnose",
+    "prepare",
 )
 
 REFRESH_FIELDS: tuple[str, ...] = ()  # refresh_token writes nothing beyond SECRETS
@@ -66,3 +67,10 @@ def expires_at(credentials: Credentials) -> datetime | None:
 def diagnose(client: httpx.Client, account: Account, credentials: Credentials) -> list[Note]:
     """Nothing to check beyond ``whoami``."""
     return []
+
+
+def prepare(
+    client: httpx.Client, account: Account, credentials: Credentials, outgoing: Outgoing
+) -> dict[str, Any] | None:
+    """Nothing to record before sending: the runner makes no extra commit."""
+    return None

@@ -5,6 +5,7 @@ keys      delivery keys and shards
 entries   the results entries and the post's top-level status
 files     writing entries into post files (socialgit.writeback)
 git       commit, push, and the answer "rejected" (the lock)
+ready     recording what a network prepares (Nostr's signed events) before sending it
 deliver   sending, concurrently, and judging each provider error by its class
 run       one run, start to end
 credentials  the seam to the vault: what a delivery reads, when a refresh happens

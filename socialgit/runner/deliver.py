@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -39,6 +39,7 @@ from socialgit.errors import (
 from socialgit.media import sniff
 from socialgit.model import Account, Config
 from socialgit.runner import entries
+from socialgit.runner.pause import pause
 from socialgit.runner.work import Work
 from socialgit.times import iso_utc, zone
 
@@ -78,6 +79,9 @@ class Context:
     record_part: Callable[[Work, list[str]], None]
     # Writes the parts out so far and the step in flight (``Outgoing.on_pending``).
     record_pending: Callable[[Work, list[str], str], None] = lambda work, parts, pending: None
+    # Deliveries whose ``prepare`` failed or could not be pushed (runner.ready): never sent
+    # this run; the error decides what happens, as a failed post would.
+    unprepared: dict[tuple[str, str], SocialgitError] = field(default_factory=dict)
 
 
 def deliver_all(items: list[Work], ctx: Context) -> list[Outcome]:
@@ -120,6 +124,9 @@ def deliver_one(work: Work, ctx: Context) -> Outcome:
         return _final(work, ctx, list(work.done), work.attempts, f"credentials: {exc}")
     outgoing = outgoing_for(work, ctx)
     auth = _Auth(credentials)
+    unprepared = ctx.unprepared.get((work.post.path, work.account.name))
+    if unprepared is not None:
+        return _unsent(work, ctx, unprepared)
     if work.kind == "doubt":
         try:
             receipt = _lookup(provider, work, ctx, auth, outgoing)
@@ -192,6 +199,7 @@ def _send(
         pending[0] = ""  # the part it belonged to is out
         if len(parts) < total:  # the last part's id goes into the result itself
             ctx.record_part(work, list(parts))
+            pause("part")
 
     def on_pending(ident: str) -> None:
         pending[0] = ident
@@ -255,6 +263,19 @@ def _send(
         return fail(_final, parts, attempt, str(duplicate))
 
 
+def _unsent(work: Work, ctx: Context, exc: SocialgitError) -> Outcome:
+    """A delivery stopped before anything was sent (its ``prepare`` failed)."""
+    parts, message = list(work.done), f"before sending: {exc}"
+    if isinstance(exc, RateLimited):
+        wait = exc.until - datetime.now(UTC) if exc.until else None
+        return _defer(work, ctx, None, f"{message}; deferred", wait, parts)
+    if isinstance(exc, Transient | OutcomeUnknown):
+        return _retry(work, ctx, parts, work.attempts + 1, message)
+    if isinstance(exc, AuthExpired | AuthRevoked):
+        message = _reconnect(work, message)
+    return _final(work, ctx, parts, work.attempts + 1, message)
+
+
 def _reconnect(work: Work, message: str) -> str:
     """The message, with the advice to log in again unless it gives it already (in any
     words: "socialgit connect NAME" with or without backticks)."""
@@ -274,7 +295,7 @@ def _lookup_quietly(
 
 def _published(work: Work, ctx: Context, receipt: Receipt, attempts: int) -> Outcome:
     entry = entries.published(
-        work, ctx.clock(), receipt.id, receipt.url, list(receipt.parts), attempts
+        work, ctx.clock(), receipt.id, receipt.url, list(receipt.parts), attempts, receipt.details
     )
     return Outcome(work, "published", entry, url=receipt.url)
 
@@ -379,6 +400,7 @@ def outgoing_for(work: Work, ctx: Context) -> Outgoing:
         cover=_media(ctx, cover, "") if isinstance(cover, str) else None,
         done=work.done,
         pending=work.pending,
+        prepared=work.prepared,
     )
 
 

@@ -14,6 +14,9 @@ Entry fields, in this order when present:
     parts       ids of the thread parts out so far (a rerun resumes after them)
     pending     a step of the next part begun and not yet known to be out (a container,
                 an upload session): a rerun finishes it, never begins it again
+    prepared    not yet published: what the network's ``prepare`` built and the runner pushed
+                before anything was sent (Nostr's signed events), handed back on every rerun
+    (details)   published: what the network adds (Nostr's ``relays``), after ``parts``
     attempts    send attempts made for this occurrence
     retry_at    status error with retry_at: a transient failure, tried again from then on
     error       what went wrong, or why it waits, in words a person can act on
@@ -31,6 +34,10 @@ from socialgit.compose import fingerprint
 from socialgit.runner.work import Missed, Work
 from socialgit.times import iso_utc
 
+# The entry's own fields (above): a network's ``Receipt.details`` never overwrite them.
+_OWN = frozenset(
+    "status key occurrence count at url id parts pending prepared attempts retry_at error".split()  # noqa: SIM905
+)
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
 
@@ -58,12 +65,19 @@ def claim(
     if done:
         entry["parts"] = done
     _pending(entry, work.pending if pending is None else pending)
+    _prepared(entry, work)
     entry["attempts"] = work.attempts
     return entry
 
 
 def published(
-    work: Work, at: datetime, ident: str, url: str | None, parts: list[str], attempts: int
+    work: Work,
+    at: datetime,
+    ident: str,
+    url: str | None,
+    parts: list[str],
+    attempts: int,
+    details: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     entry = _head(work, "published")
     entry["occurrence"] = iso_utc(work.occurrence)
@@ -75,6 +89,9 @@ def published(
     entry["id"] = ident
     entry["sent"] = fingerprint(work.post, work.account)
     entry["parts"] = list(parts)
+    for name, value in (details or {}).items():
+        if name not in _OWN:
+            entry[name] = value
     entry["attempts"] = attempts
     return entry
 
@@ -95,6 +112,7 @@ def failed(
     if parts:
         entry["parts"] = list(parts)
     _pending(entry, work.pending if pending is None else pending)
+    _prepared(entry, work)
     entry["attempts"] = attempts
     if retry_at is not None:
         entry["retry_at"] = iso_utc(retry_at)
@@ -105,6 +123,11 @@ def failed(
 def _pending(entry: dict[str, Any], pending: str) -> None:
     if pending:
         entry["pending"] = pending
+
+
+def _prepared(entry: dict[str, Any], work: Work) -> None:
+    if work.prepared is not None:
+        entry["prepared"] = dict(work.prepared)
 
 
 def missed(item: Missed, at: datetime) -> dict[str, Any]:

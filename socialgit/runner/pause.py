@@ -7,6 +7,8 @@
     leased        a refresh lease pushed, the token not spent yet
     refreshed     the refresh answered and saved to disk, the vault not pushed yet
     vault-pushed  the refreshed vault pushed, the new access token not used yet
+    prepared      what networks prepare (runner.ready) pushed (if any), nothing sent yet
+    part          a thread part (not the last) accepted and written into the checkout
     delivered     every delivery answered, no result written yet
     committed     results committed locally, not pushed yet
 

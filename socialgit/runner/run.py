@@ -32,6 +32,7 @@ from socialgit.runner import entries, files
 from socialgit.runner.deliver import Context, Outcome, deliver_all
 from socialgit.runner.git import Repo
 from socialgit.runner.pause import pause
+from socialgit.runner.ready import prepare_all
 from socialgit.runner.work import Missed, Selection, Waiting, Work, select
 from socialgit.times import iso_utc
 from socialgit.words import plural
@@ -155,7 +156,9 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
         ),
     )
     try:
-        report.outcomes = deliver_all(claimed.work, ctx)
+        work = prepare_all(repo, claimed.work, ctx, claimed_at, options.push)
+        pause("prepared")
+        report.outcomes = deliver_all(work, ctx)
     finally:
         ctx.client.close()
     pause("delivered")

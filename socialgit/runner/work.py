@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -26,6 +27,7 @@ class Work:
     key: str
     previous: dict[str, Any] | None  # the results entry before this run (any occurrence)
     same: bool  # ``previous`` is about this occurrence (a retry or a claim in doubt)
+    made: Mapping[str, Any] | None = None  # what this run's ``prepare`` built (runner.ready)
 
     @property
     def recurring(self) -> bool:
@@ -42,6 +44,15 @@ class Work:
         """A step of the next part an earlier attempt began (``Outgoing.pending``)."""
         value = (self.previous or {}).get("pending") if self.same else None
         return str(value) if isinstance(value, str | int) and str(value) else ""
+
+    @property
+    def prepared(self) -> Mapping[str, Any] | None:
+        """What the network's ``prepare`` built, pushed before anything was sent: this
+        run's, else the one an earlier attempt recorded in the entry."""
+        if self.made is not None:
+            return self.made
+        found = (self.previous or {}).get("prepared") if self.same else None
+        return found if isinstance(found, Mapping) else None
 
     @property
     def attempts(self) -> int:
