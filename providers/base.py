@@ -38,7 +38,7 @@ VIDEO_TYPES = frozenset({"video/mp4", "video/quicktime"})
 class Setting:
     """A key an account of this provider may carry in socialgit.yml."""
 
-    kind: type[str] | type[int] | type[bool]
+    kind: type[str] | type[int] | type[bool] | type[list[str]]  # list: a YAML list of texts
     required: bool = False
     help: str = ""
 

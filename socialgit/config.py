@@ -213,6 +213,15 @@ def _accounts(node: Node | None, out: fields.Findings) -> dict[str, Account]:
                     broken = True
                 values[key] = value.value
                 continue
+            if kind is list:  # e.g. Nostr's relays: each item is checked like a text value
+                items = [text for text, _ in fields.string_list(value, key, out)]
+                leaking = [text for text in items if _secret_in_url(text)]
+                if leaking:
+                    out.at(value, f"{key} of account {name!r} carries a credential; "
+                           + VAULT_HINT.format(account=name))  # fmt: skip
+                broken |= bool(leaking)
+                values[key] = items
+                continue
             text = fields.string(value, key, out)
             if text is not None and _secret_in_url(text):
                 out.at(
