@@ -165,3 +165,23 @@ def test_without_blossom_images_are_linked_from_media_base_url(
     (ev,) = [json.loads(e) for e in prepared(httpx.Client(), account, linked).prepared["events"]]  # type: ignore[index]
     assert ev["content"].endswith("\nhttps://files.example/media/dot.png")
     assert tags(ev, "imeta")[0][1] == "url https://files.example/media/dot.png"
+
+
+def test_relays_in_socialgit_yml_are_a_list_and_carry_no_credential(tmp_path: Path) -> None:
+    from socialgit.config import load_config
+
+    (tmp_path / "socialgit.yml").write_text(
+        "timezone: UTC\naccounts:\n"
+        "  good:\n    provider: nostr\n    relays: [wss://a.example, wss://b.example]\n"
+        "  one:\n    provider: nostr\n    relays: wss://a.example\n"
+        "  leaky:\n    provider: nostr\n    relays:\n      - wss://a.example/?token=s3cret\n"
+        "  none:\n    provider: nostr\n"
+    )
+    loaded = load_config(tmp_path)
+    accounts = loaded.config.accounts
+    assert accounts["good"].settings["relays"] == ["wss://a.example", "wss://b.example"]
+    assert accounts["one"].settings["relays"] == ["wss://a.example"]
+    assert "leaky" not in accounts and "none" not in accounts
+    said = [(p.line, p.message) for p in loaded.problems]
+    assert any(line == 12 and "carries a credential" in m for line, m in said), said
+    assert any("needs `relays:`" in m for _, m in said), said
