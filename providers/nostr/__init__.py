@@ -52,6 +52,7 @@ SETTINGS: Mapping[str, Setting] = {
     "limit": Setting(int, help="most characters per note (default 4096; relays set their own)"),
 }
 SECRETS: tuple[str, ...] = ("nsec",)
+PROMPTS = {"nsec": "Nostr secret key (nsec1… or 64 hex digits)"}
 AUTH: AuthKind = "token"
 RESEND_IN_DOUBT = True  # a resend is the same signed event: relays keep one
 

@@ -42,7 +42,6 @@ PROMPTS = {
     "client_secret": "Client secret (empty for a public client)",
     "access_token": "Access token",
     "client_id": "Client id",
-    "nsec": "Nostr secret key (nsec1… or 64 hex digits)",
 }
 # Fields a token exchange produces: never asked for in a prompt.
 ISSUED = frozenset({"access_token", "refresh_token", "expires_at"})
