@@ -136,7 +136,9 @@ def prepare(
 
     secret = _secret(account, credentials)
     pubkey = event.public_key(secret)
-    hint = _relays(account)[0]
+    relays = _relays(account)
+    _quorum(account, relays)  # a setting that can never be met fails before anything is made
+    hint = relays[0]
     start = int(time.time())
     signed: list[dict[str, Any]] = []
     for index, part in enumerate(outgoing.parts):

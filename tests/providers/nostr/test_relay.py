@@ -185,3 +185,30 @@ def test_relays_in_socialgit_yml_are_a_list_and_carry_no_credential(tmp_path: Pa
     said = [(p.line, p.message) for p in loaded.problems]
     assert any(line == 12 and "carries a credential" in m for line, m in said), said
     assert any("needs `relays:`" in m for _, m in said), said
+
+
+def test_a_relay_that_says_ok_false_duplicate_holds_the_event(tmp_path: Path) -> None:
+    """PyPI nostr-relay answers a resent event `OK false "duplicate: exists"`, and a bad
+    signature with an empty id: the first counts as accepted, the second as a refusal."""
+    import threading
+
+    from websockets.sync.server import ServerConnection, serve
+
+    answers = iter([(None, "duplicate: exists"), ("", "invalid: Bad signature")])
+
+    def handler(ws: ServerConnection) -> None:
+        for raw in ws:
+            ident, said = next(answers)
+            sent = json.loads(raw)[1]["id"] if ident is None else ident
+            ws.send(json.dumps(["OK", sent, False, said]))
+
+    with serve(handler, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"ws://127.0.0.1:{server.socket.getsockname()[1]}"
+        account = nostr_account(url)
+        outgoing = prepared(httpx.Client(), account, thread(tmp_path, "Again", image_on=None))
+        receipt = nostr.post(httpx.Client(), account, {"nsec": NSEC}, outgoing, (), print)
+        assert receipt.details == {"relays": {url: "accepted"}}
+        with pytest.raises(Rejected, match="invalid: Bad signature"):
+            nostr.post(httpx.Client(), account, {"nsec": NSEC}, outgoing, (), print)
+        server.shutdown()
