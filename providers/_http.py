@@ -45,6 +45,19 @@ def root(account: Account, default: str) -> str:
     return (base if isinstance(base, str) and base else default).rstrip("/")
 
 
+def on_this_machine(host: str) -> bool:
+    """``localhost`` or a loopback address: where a plain http:// or ws:// is acceptable
+    (a test server), as nothing crosses a network."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def now() -> datetime:
     """The clock used for ``RateLimited.until``; tests may replace it."""
     return datetime.now(UTC)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -23,20 +22,13 @@ def homeserver(account: Account) -> str:
     value = account.settings.get("homeserver")
     url = value.rstrip("/") if isinstance(value, str) else ""
     parts = urlsplit(url)
-    local = parts.hostname == "localhost" or _loopback(parts.hostname or "")
+    local = _http.on_this_machine(parts.hostname or "")
     if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
         raise Rejected(
             f"account {account.name}: `homeserver:` must be an https:// URL "
             "(http:// only on this machine)"
         )
     return url
-
-
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def token(account: Account, credentials: Credentials) -> str:

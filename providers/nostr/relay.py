@@ -12,7 +12,6 @@ holds the event, so both count as accepted.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 import secrets
 import time
@@ -20,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from providers import _http
 
 ANSWER_TIMEOUT = 10.0  # seconds for a relay's OK, or for the end of stored events
 
@@ -34,16 +35,9 @@ def check_url(url: str) -> str | None:
         return f"{url!r} is not a URL"
     if parts.scheme == "wss" and host:
         return None
-    if parts.scheme == "ws" and (host == "localhost" or _loopback(host)):
+    if parts.scheme == "ws" and _http.on_this_machine(host):
         return None
     return f"relay {url!r} must be a wss:// URL (ws:// only for 127.0.0.1 or localhost)"
-
-
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

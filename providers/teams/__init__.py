@@ -71,7 +71,7 @@ def _hook(account: Account, credentials: Credentials) -> str:
         parsed = httpx.URL(url)
     except httpx.InvalidURL:
         parsed = None
-    local = parsed is not None and parsed.host in ("127.0.0.1", "localhost")
+    local = parsed is not None and _http.on_this_machine(parsed.host)
     if parsed is None or not (parsed.scheme == "https" or local) or not parsed.host:
         # The URL is not repeated: its query is the secret.
         raise AuthRevoked(
