@@ -206,42 +206,59 @@ def post(
 def lookup(
     client: httpx.Client, account: Account, credentials: Credentials, outgoing: Outgoing
 ) -> Receipt | None:
-    """The room's history since the occurrence, read for our txnIds."""
+    """The room's history since the occurrence, read for our txnIds. A part counts when
+    every event of it is there; the leading parts found are a receipt the runner resumes
+    after."""
     token = api.token(account, credentials)
     room = api.room_id(client, account, token)
-    wanted = {txn(outgoing.key, i, 0 if p.text else 1): i for i, p in enumerate(outgoing.parts)}
-    found: dict[int, tuple[str, int]] = {}  # part → (event id, when)
-    since = outgoing.occurrence - api.SKEW
-    start: str | None = None
-    for _ in range(HISTORY_PAGES):
-        params: dict[str, Any] = {"dir": "b", "limit": 100}
-        if start:
-            params["from"] = start
-        path = f"{api.CLIENT}/rooms/{quote(room, safe='')}/messages"
-        page = api.call(client, account, "GET", path, "Matrix history", token, params=params)
-        chunk = page.get("chunk") if isinstance(page.get("chunk"), list) else []
-        oldest = None
-        for event in chunk or []:
-            unsigned = event.get("unsigned") if isinstance(event.get("unsigned"), dict) else {}
-            index = wanted.get(str((unsigned or {}).get("transaction_id")))
-            when = event.get("origin_server_ts")
-            if index is not None and isinstance(event.get("event_id"), str):
-                found[index] = (event["event_id"], when if isinstance(when, int) else 0)
-            oldest = when if isinstance(when, int) else oldest
-        start = page.get("end") if isinstance(page.get("end"), str) else None
-        reached = oldest is not None and oldest < since.timestamp() * 1000
-        if not chunk or not start or reached:
-            break
-    else:
-        raise OutcomeUnknown(f"{outgoing.post}: too many messages in the room since it was due "
-                             "to tell whether it went out; look in the room")  # fmt: skip
-    if len(found) == len(outgoing.parts):
-        ids = tuple(found[i][0] for i in range(len(outgoing.parts)))
+    plans = [[t for t, _ in _events(outgoing, i)] for i in range(len(outgoing.parts))]
+    seen = _history(client, account, token, room, outgoing, {t for plan in plans for t in plan})
+    lead = 0
+    while lead < len(plans) and plans[lead] and all(t in seen for t in plans[lead]):
+        lead += 1
+    ids = tuple(seen[plans[i][0]][0] for i in range(lead))
+    if lead == len(plans):
         return Receipt(ids[0], api.permalink(account, room, ids[0]), ids)
-    if found:
-        earliest = datetime.fromtimestamp(min(t for _, t in found.values()) / 1000, UTC)
+    rest = [seen[t] for plan in plans[lead:] for t in plan if t in seen]
+    if rest:  # a part half out: the rest of it goes under the same txnIds, if still known
+        earliest = datetime.fromtimestamp(min(when for _, when in rest) / 1000, UTC)
         if datetime.now(UTC) - earliest > TXN_MEMORY:
-            link = api.permalink(account, room, found[min(found)][0])
+            link = api.permalink(account, room, rest[0][0])
             raise OutcomeUnknown(f"{outgoing.post}: part of it is in the room ({link}), too long "
                                  "ago to resend the rest safely; finish it by hand")  # fmt: skip
-    return None  # nothing out, or the rest is resent under the same txnIds
+    return Receipt(ids[0], api.permalink(account, room, ids[0]), ids) if ids else None
+
+
+def _history(
+    client: httpx.Client,
+    account: Account,
+    token: str,
+    room: str,
+    outgoing: Outgoing,
+    wanted: set[str],
+) -> dict[str, tuple[str, int]]:
+    """txnId → (event id, time) of our events in the room since the occurrence (less a
+    margin); ``OutcomeUnknown`` when the history is too long to read back to it."""
+    since = (outgoing.occurrence - api.SKEW).timestamp() * 1000
+    found: dict[str, tuple[str, int]] = {}
+    start: str | None = None
+    path = f"{api.CLIENT}/rooms/{quote(room, safe='')}/messages"
+    for _ in range(HISTORY_PAGES):
+        params: dict[str, Any] = {"dir": "b", "limit": 100, **({"from": start} if start else {})}
+        page = api.call(client, account, "GET", path, "Matrix history", token, params=params)
+        chunk = page.get("chunk")
+        chunk = [e for e in chunk if isinstance(e, dict)] if isinstance(chunk, list) else []
+        oldest: int | None = None
+        for event in chunk:
+            unsigned = event.get("unsigned")
+            txn_id = unsigned.get("transaction_id") if isinstance(unsigned, dict) else None
+            when = event.get("origin_server_ts")
+            when = when if isinstance(when, int) else 0
+            if txn_id in wanted and isinstance(event.get("event_id"), str):
+                found[str(txn_id)] = (event["event_id"], when)
+            oldest = when if oldest is None else min(oldest, when)
+        start = page.get("end") if isinstance(page.get("end"), str) else None
+        if not chunk or not start or (oldest is not None and oldest < since):
+            return found
+    raise OutcomeUnknown(f"{outgoing.post}: too many messages in the room since it was due "
+                         "to tell whether it went out; look in the room")  # fmt: skip

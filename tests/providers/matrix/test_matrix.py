@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -79,3 +80,29 @@ def test_connect_asks_for_the_password_once_and_stores_the_token(tmp_path: Path)
     stored = Vault.open(tmp_path, key).get("team-matrix") or {}
     assert set(stored) == {"access_token", "user_id", "device_id"}
     assert meta["id"] == "@bot:matrix.example"
+
+
+class Stop(Exception):
+    pass
+
+
+def test_lookup_gives_the_leading_parts_found_and_nothing_it_did_not_send(tmp_path: Path) -> None:
+    fake = FakeHomeserver()
+    stored = connected(fake)
+    outgoing = thread(tmp_path, "One", "Two", "Three", image_on=None)
+
+    def stop_after_first(ident: str) -> None:
+        raise Stop(ident)
+
+    with fake.client() as client:
+        with pytest.raises(Stop):
+            matrix.post(client, matrix_account(), stored, outgoing, (), stop_after_first)
+        found = matrix.lookup(client, matrix_account(), stored, outgoing)
+        assert found is not None and found.parts == (fake.events[0]["event_id"],)
+        rest = matrix.post(client, matrix_account(), stored, outgoing, found.parts, print)
+        again = matrix.lookup(client, matrix_account(), stored, outgoing)
+    assert again is not None and again.parts == rest.parts and len(fake.events) == 3
+    # Another delivery's look-up sees none of it: the txnIds carry the key.
+    other = replace(outgoing, key="sg-other-key")
+    with fake.client() as client:
+        assert matrix.lookup(client, matrix_account(), stored, other) is None
