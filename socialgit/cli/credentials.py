@@ -113,7 +113,8 @@ def connect(ctx: click.Context, account: str, port: int, timeout: float, no_brow
 
     OAuth2 networks and Misskey's MiAuth open a browser (callback on 127.0.0.1); the
     others ask for what they use (an app password, a user name and password, a bot token,
-    an API key, a webhook URL), typed hidden. Needs SOCIALGIT_KEY.
+    an API key, a webhook URL, a Nostr secret key, a Matrix password exchanged once for a
+    token), typed hidden. Needs SOCIALGIT_KEY.
 
     \b
     Example:
