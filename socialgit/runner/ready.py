@@ -24,6 +24,7 @@ from socialgit.runner import entries, files
 from socialgit.runner.deliver import Context, outgoing_for
 from socialgit.runner.git import Repo
 from socialgit.runner.work import Work
+from socialgit.words import plural
 
 
 def prepare_all(
@@ -51,7 +52,7 @@ def prepare_all(
     for item in fresh.values():
         updates.setdefault(item.post.path, {})[item.account.name] = entries.claim(item, claimed_at)
     changed, failures = files.apply(ctx.root, updates, top_status=False)
-    message = f"socialgit: prepare {len(fresh)} deliveries\n\n" + "".join(
+    message = f"socialgit: prepare {plural(len(fresh), 'delivery')}\n\n" + "".join(
         f"- {w.account.name} {w.post.path} key={w.key}\n" for w in fresh.values()
     )
     commit = repo.commit(changed, message) if changed else None

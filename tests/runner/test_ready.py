@@ -93,9 +93,9 @@ def test_prepared_record_is_pushed_before_the_send_and_dropped_once_published(
     assert [pending["made"] for _, pending in fake.sent] == [1, 1]
     log = git(site.root, "log", "--format=%s", "origin/main").splitlines()
     assert log[:3] == [
-        "socialgit: 1 of 1 deliveries published",
-        "socialgit: prepare 1 deliveries",
-        "socialgit: claim 1 deliveries",
+        "socialgit: 1 of 1 delivery published",
+        "socialgit: prepare 1 delivery",
+        "socialgit: claim 1 delivery",
     ]
     done = entry(site, "fixed")
     assert "prepared" not in done

@@ -79,8 +79,8 @@ def test_killed_after_the_first_part_then_a_fresh_clone_sends_the_second_once(
     recorded = [json.loads(e) for e in claim["prepared"]["events"]]  # type: ignore[index]
     assert recorded[0] == first  # what went out is what was pushed before it
     assert world.remote_log()[:2] == [
-        "socialgit: prepare 1 deliveries",
-        "socialgit: claim 1 deliveries",
+        "socialgit: prepare 1 delivery",
+        "socialgit: claim 1 delivery",
     ]
 
     again = cli(world.clone(), "--at", LATER, SOCIALGIT_KEY=key)
