@@ -207,6 +207,11 @@ class Provider(Network, Protocol):
     def text_problems(self, text: str) -> list[str]:
         """Rules other than length (e.g. Threads' five links); each a message."""
 
+    def media_problems(self, number: int, kinds: tuple[str, ...]) -> list[str]:
+        """Rules on a part's attachments as a whole, beyond ``MEDIA``: ``number`` is the
+        part's place in the thread (1: the post itself), ``kinds`` the MIME types of its
+        attachments in order (e.g. Instagram: the post needs 1–10, comments take none)."""
+
     def facets(self, text: str) -> list[dict[str, Any]]:
         """Rich-text annotations the post will carry (Bluesky)."""
 

@@ -26,6 +26,7 @@ OPTIONAL = (
     "KEYS",
     "EXACT_REDIRECT",
     "text_problems",
+    "media_problems",
     "facets",
     "generate_auth_url",
     "refresh_token",
@@ -41,6 +42,11 @@ EXACT_REDIRECT = False  # any loopback port will do (or the network registers on
 
 def text_problems(text: str) -> list[str]:
     """No rules beyond the length."""
+    return []
+
+
+def media_problems(number: int, kinds: tuple[str, ...]) -> list[str]:
+    """No rules on a part's attachments beyond ``MEDIA`` (count, types, sizes, alt text)."""
     return []
 
 

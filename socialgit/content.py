@@ -13,7 +13,7 @@ from socialgit.compose import Prepared, prepare
 from socialgit.config import LoadedConfig, load_config
 from socialgit.edits import check_edits
 from socialgit.fields import Findings
-from socialgit.media import check_for_account, check_required, inspect
+from socialgit.media import check_for_account, check_part_media, check_required, inspect
 from socialgit.model import Config, Media, Post, Problem
 from socialgit.post import parse_post
 
@@ -178,7 +178,7 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
         if ready.parts:
             check_required(account, ready.parts[0].media, ready.parts[0].line, out)
         _one_part(name, account.provider, ready, out)
-        for piece in ready.parts:
+        for number, piece in enumerate(ready.parts, 1):
             if piece.too_long:
                 out.add(
                     piece.line,
@@ -189,6 +189,7 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
             for message in piece.problems:
                 out.add(piece.line, 1, f"{name}: {message}")
             check_for_account(account, piece.media, seen_media, out, config.media_base_url)
+            check_part_media(account, number, piece.media, piece.line, seen_media, out)
     # A post with problems is still reported, but it is not planned: publishing half of what
     # the author wrote is worse than publishing nothing and saying why.
     keep = None if out.failed else post

@@ -131,3 +131,20 @@ def check_for_account(
                 f"alt text is {len(item.alt)} characters; "
                 f"{provider.TITLE} takes at most {rules.alt_max}",
             )
+
+
+def check_part_media(
+    account: Account,
+    number: int,
+    media: tuple[Media, ...],
+    line: int,
+    found: dict[str, tuple[str, int]],
+    out: Findings,
+) -> None:
+    """The network's rules on part ``number``'s attachments as a whole (``media_problems``),
+    reported at the first attachment's line, or at ``line`` (the part's) when it has none."""
+    provider = PROVIDERS[account.provider]
+    kinds = tuple(found[item.path][0] for item in media if item.path in found)
+    line = media[0].line if media else line
+    for message in provider.media_problems(number, kinds):
+        out.add(line, 1, f"{account.name}: {message}")

@@ -3,7 +3,8 @@
 Checks, in order: the config; the key (set, valid, decrypting every entry); each account:
 its credentials are there (a webhook-style account too, unless a ``webhook`` has its
 ``url:`` in socialgit.yml), their lifetimes, and a check against its network (``whoami``,
-which also proves the credentials work); and the repository's last commit, because GitHub
+which also proves the credentials work, then the network's ``diagnose``: what a person must
+fix that the network lets us see, as warnings); and the repository's last commit, because GitHub
 switches scheduled workflows off after 60 days without activity (warned from :data:`IDLE`
 on, while posts are still scheduled). Nothing is refreshed or written: doctor only reads.
 
