@@ -7,6 +7,7 @@ files     writing entries into post files (socialgit.writeback)
 git       commit, push, and the answer "rejected" (the lock)
 ready     recording what a network prepares (Nostr's signed events) before sending it
 deliver   sending, concurrently, and judging each provider error by its class
+checkpoints  a step in flight (a container, an upload session) pushed before it can double
 run       one run, start to end
 credentials  the seam to the vault: what a delivery reads, when a refresh happens
 tokens    refreshing under a lease on the remote, pushing the vault before any use

@@ -50,6 +50,17 @@ def _apply_one(root: Path, path: str, entries: Mapping[str, dict[str, Any]], top
     except FileNotFoundError:
         return False  # deleted meanwhile: nothing to record into (the run reports it)
     text = raw.decode("utf-8")
+    new = apply_text(text, path, entries, top=top)
+    if new == text:
+        return False
+    _write_atomic(file, new.encode("utf-8"))
+    return True
+
+
+def apply_text(
+    text: str, path: str, entries: Mapping[str, dict[str, Any]], *, top: bool = True
+) -> str:
+    """``text`` (the post at ``path``) with its entries (and top-level status) written."""
     front = _front(text, path)
     results = front.get("results")
     merged: dict[str, Any] = dict(results) if isinstance(results, dict) else {}
@@ -68,13 +79,9 @@ def _apply_one(root: Path, path: str, entries: Mapping[str, dict[str, Any]], top
             recurring=front.get("repeat") is not None,
         )
     try:
-        new = write_back(text, status, merged)
+        return write_back(text, status, merged)
     except (ValueError, TypeError) as exc:
         raise RepoError(f"{path}: cannot write the result back: {exc}") from exc
-    if new == text:
-        return False
-    _write_atomic(file, new.encode("utf-8"))
-    return True
 
 
 def _front(text: str, path: str) -> dict[str, Any]:

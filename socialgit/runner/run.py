@@ -29,6 +29,7 @@ from socialgit.content import Content, load_content
 from socialgit.errors import RepoError, UsageError
 from socialgit.model import Account
 from socialgit.runner import entries, files
+from socialgit.runner.checkpoints import Checkpoints
 from socialgit.runner.deliver import Context, Outcome, deliver_all
 from socialgit.runner.git import Repo
 from socialgit.runner.pause import pause
@@ -151,9 +152,7 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
         credentials=hooks.credentials,
         refresh=hooks.refresh,
         record_part=lambda work, parts: _record_part(root, work, claimed_at, parts),
-        record_pending=lambda work, parts, pending: _record_part(
-            root, work, claimed_at, parts, pending
-        ),
+        record_pending=Checkpoints(repo, root, claimed_at, options.push).record,
     )
     try:
         work = prepare_all(repo, claimed.work, ctx, claimed_at, options.push)
@@ -313,12 +312,10 @@ def _outbox_files(repo: Repo, outcomes: list[Outcome]) -> list[str]:
     return found
 
 
-def _record_part(
-    root: Path, work: Work, claimed_at: datetime, parts: list[str], pending: str = ""
-) -> None:
+def _record_part(root: Path, work: Work, claimed_at: datetime, parts: list[str]) -> None:
     files.apply(
         root,
-        {work.post.path: {work.account.name: entries.claim(work, claimed_at, parts, pending)}},
+        {work.post.path: {work.account.name: entries.claim(work, claimed_at, parts, "")}},
         top_status=False,
     )
 

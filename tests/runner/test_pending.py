@@ -14,13 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from providers import PROVIDERS
 from providers.base import Credentials, MediaRules, OnPart, Outgoing, Receipt
 from socialgit.errors import AuthExpired, OutcomeUnknown, Transient
 from socialgit.runner import Hooks, Options, publish, run
 from tests.conftest import Repo
-from tests.providers.runner_site import DUE, POST, make_site, run_at
+from tests.providers.runner_site import DUE, POST, git, make_site, run_at
 from tests.providers.runner_site import entry as entry_of
 
 FIRST = DUE + timedelta(minutes=1)
@@ -34,10 +35,11 @@ class Script:
     posts: list[Callable[[Outgoing, tuple[str, ...], OnPart], Receipt]] = field(
         default_factory=list
     )
-    seen: list[tuple[str, tuple[str, ...], str]] = field(
-        default_factory=list
-    )  # (call, done, pending)
-    on_disk: list[dict[str, Any]] = field(default_factory=list)  # the entry when pending was named
+    # (call, done, pending) of each call
+    seen: list[tuple[str, tuple[str, ...], str]] = field(default_factory=list)
+    # The entry when pending was named: in the post file, and on the remote.
+    on_disk: list[dict[str, Any]] = field(default_factory=list)
+    on_remote: list[dict[str, Any]] = field(default_factory=list)
     site: Repo | None = None
 
 
@@ -107,9 +109,17 @@ def names(script: Script, ident: str) -> Callable[[Outgoing, tuple[str, ...], On
         outgoing.on_pending(ident)
         assert script.site is not None
         script.on_disk.append(entry_of(script.site, "acct"))
+        script.on_remote.append(remote_entry(script.site))
         raise OutcomeUnknown("sent, no answer")
 
     return step
+
+
+def remote_entry(site: Repo) -> dict[str, Any]:
+    """The post's entry as the remote's main holds it."""
+    tip = git(site.root, "ls-remote", "origin", "refs/heads/main").split()[0]
+    text = git(site.root, "show", f"{tip}:{POST}")
+    return dict(yaml.safe_load(text.split("---")[1])["results"]["acct"])
 
 
 def finishes(outgoing: Outgoing, done: tuple[str, ...], on_part: OnPart) -> Receipt:
@@ -132,9 +142,9 @@ def test_a_step_in_flight_is_recorded_before_the_request_and_handed_back_next_ru
     script.posts = [first_part_then_pending, finishes]
     report = deliver(site, FIRST, monkeypatch)
     assert [o.state for o in report.outcomes] == ["doubt"]
-    # Written into the post file when named, beside the part already out.
-    assert script.on_disk[0]["pending"] == "container-2"
-    assert script.on_disk[0]["parts"] == ["part-1"]
+    # Written into the post file and pushed when named, beside the part already out.
+    for entry in (script.on_disk[0], script.on_remote[0]):
+        assert entry["pending"] == "container-2" and entry["parts"] == ["part-1"]
     # Kept in the entry the run commits.
     left = entry_of(site, "acct")
     assert (left["status"], left["pending"], left["parts"]) == (
@@ -199,6 +209,30 @@ def test_after_a_refresh_the_same_run_resumes_from_the_step(
     report = deliver(site, FIRST, monkeypatch, refresh=True)
     assert [o.state for o in report.outcomes] == ["published"]
     assert script.seen == [("post", (), ""), ("post", (), "container-1")]
+
+
+def test_a_step_the_remote_refuses_is_not_taken(
+    site: Repo, script: Script, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[str] = []
+
+    def pending_then_publish(outgoing: Outgoing, done: tuple[str, ...], on_part: OnPart) -> Receipt:
+        outgoing.on_pending("container-1")
+        sent.append("publish")  # the request that could double the part
+        return finishes(outgoing, done, on_part)
+
+    script.posts = [pending_then_publish]
+    hook = site.root.parent / "remote.git" / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\nwhile read old new ref; do\n"
+        '  git log -1 --format=%s "$new" | grep -q "is publishing" && exit 1\n'
+        "done\nexit 0\n"
+    )
+    hook.chmod(0o755)
+    report = deliver(site, FIRST, monkeypatch)
+    assert sent == [] and [o.state for o in report.outcomes] == ["retry"]
+    left = entry_of(site, "acct")
+    assert left["pending"] == "container-1" and "could not put the step" in left["error"]
 
 
 def test_a_step_named_dead_is_dropped(
