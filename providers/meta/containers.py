@@ -12,18 +12,17 @@ decidable is the container: Meta publishes a container at most once and reports
   out (its media id is then found by the product's ``find``), ``FINISHED`` proves it did
   not and the same container may be published once more; anything else is in doubt.
 
-A product describes its edges and fields in :class:`Flavour`; its messages name it as its
-users do ("Threads", "Instagram").
+A product describes its edges and fields in :class:`Flavour`; messages name it as its
+users do ("Threads", "Instagram"), from the session's ``graph.Product``.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from providers.meta import graph
+from providers.meta.graph import Session
 from socialgit.errors import (
     OutcomeUnknown,
     ProviderError,
@@ -31,11 +30,6 @@ from socialgit.errors import (
     Rejected,
     Transient,
 )
-
-if TYPE_CHECKING:
-    import httpx
-
-    from socialgit.model import Account
 
 # Seconds to wait before each status check: quick for text and images, about two minutes in
 # all for videos (Meta suggests checking once a minute for up to five; a cron run should not
@@ -51,63 +45,12 @@ DEAD = frozenset({"ERROR", "EXPIRED"})
 class Flavour:
     """How one product names the container flow's edges and fields."""
 
-    graph: graph.Product
     create: str  # POST /{user}/<create>: make a container ("threads", "media")
     publish: str  # POST /{user}/<publish>: publish one ("threads_publish", "media_publish")
     publish_op: str  # how a person calls that step ("Threads publish")
     status: str  # the container's state field ("status", "status_code")
     said: str  # the container's field explaining an ERROR ("error_message", "status")
     quota: str  # GET /{user}/<quota>: the publishing limit edge
-
-    @property
-    def title(self) -> str:
-        return self.graph.title
-
-
-@dataclass(frozen=True)
-class Session:
-    """One account's Graph calls with one token: ``user`` is the id publishing goes under."""
-
-    client: httpx.Client
-    account: Account
-    token: str
-    user: str
-    flavour: Flavour
-    sleep: Callable[[float], None] = time.sleep
-
-    @property
-    def title(self) -> str:
-        return self.flavour.title
-
-    def get(self, path: str, op: str, **params: str) -> dict[str, Any]:
-        return graph.call(
-            self.client,
-            self.account,
-            "GET",
-            graph.api(self.account, self.flavour.graph, path),
-            product=self.flavour.graph,
-            token=self.token,
-            op=op,
-            params=params,
-        )
-
-    def post(self, path: str, op: str, *, sent: bool, **data: str) -> dict[str, Any]:
-        return graph.call(
-            self.client,
-            self.account,
-            "POST",
-            graph.api(self.account, self.flavour.graph, path),
-            product=self.flavour.graph,
-            token=self.token,
-            op=op,
-            sent=sent,
-            data=data,
-        )
-
-    def make(self, op: str, **fields: str) -> str:
-        """A new container (or carousel item); its id."""
-        answer = self.post(f"{self.user}/{self.flavour.create}", op, sent=False, **fields)
-        return ident(answer, f"{self.title} made a container")
 
 
 # A product's way to tell the media id of a container found PUBLISHED; ``doubt`` says what
@@ -116,15 +59,15 @@ Find = Callable[[str], str]
 
 
 def publish_part(
-    session: Session, pending: str, on_pending: Callable[[str], None], make: Callable[[], str],
-    find: Find,
+    session: Session, flavour: Flavour, pending: str, on_pending: Callable[[str], None],
+    make: Callable[[], str], find: Find,
 ) -> str:  # fmt: skip
     """One part out through its container; its media id. ``pending``: the container an
     earlier attempt recorded for this part; ``make`` makes a new one when there is none or it
     died; ``find`` tells the media id of a container that is found published."""
     container = ""
     if pending:
-        status = resume(session, pending)
+        status = resume(session, flavour, pending)
         if status == "PUBLISHED":
             return find(f"{session.title} had published container {pending} earlier")
         if status not in DEAD:
@@ -132,21 +75,21 @@ def publish_part(
     if not container:
         container = make()
         on_pending(container)  # recorded before anything can publish it
-    wait(session, container)
-    return publish(session, container, find)
+    wait(session, flavour, container)
+    return publish(session, flavour, container, find)
 
 
-def resume(session: Session, container: str) -> str:
+def resume(session: Session, flavour: Flavour, container: str) -> str:
     """The state of a container an earlier attempt recorded. Raises ``Transient`` when Meta
     cannot be asked now, ``OutcomeUnknown`` when it no longer knows the container (whether it
     went out is then for a person)."""
     op = f"{session.title} container status"
     try:
-        found = session.get(container, op, fields=session.flavour.status)
+        found = session.get(container, op, fields=flavour.status)
     except Rejected as exc:
         gone = str(exc)
     else:
-        status = found.get(session.flavour.status)
+        status = found.get(flavour.status)
         if not isinstance(status, str) or not status:
             raise Transient(f"{op}: no state in the answer; will retry")
         return status
@@ -157,9 +100,9 @@ def resume(session: Session, container: str) -> str:
     )
 
 
-def wait(session: Session, container: str) -> None:
+def wait(session: Session, flavour: Flavour, container: str) -> None:
     """Until Meta has processed the container (FINISHED, or already PUBLISHED)."""
-    title, flavour = session.title, session.flavour
+    title = session.title
     said = ""
     for pause in POLL_WAITS:
         if pause:
@@ -184,11 +127,11 @@ def wait(session: Session, container: str) -> None:
     raise Transient(f"{title} was still processing the media after {waited} s; will retry")
 
 
-def publish(session: Session, container: str, find: Find) -> str:
+def publish(session: Session, flavour: Flavour, container: str, find: Find) -> str:
     """Publish a processed container once; its media id (see the module's docstring)."""
-    op = session.flavour.publish_op
+    op = flavour.publish_op
     title = session.title
-    path = f"{session.user}/{session.flavour.publish}"
+    path = f"{session.user}/{flavour.publish}"
     doubt = ""
     for attempt in (1, 2):
         refused: ProviderError | None = None
@@ -203,11 +146,13 @@ def publish(session: Session, container: str, find: Find) -> str:
             if isinstance(media, str | int) and str(media):
                 return str(media)
             doubt = f"{op}: no media id came back"
-        status = state(session, container)
+        status = state(session, flavour, container)
         if status == "PUBLISHED":
             return find(doubt)
         if refused is not None:
-            raise _quota_error(session, refused) if isinstance(refused, RateLimited) else refused
+            if isinstance(refused, RateLimited):
+                raise _quota_error(session, flavour, refused)
+            raise refused
         if status == "FINISHED" and attempt == 1:
             continue  # not out: a container goes out at most once, so trying again is safe
         if status in {"FINISHED", "ERROR", "EXPIRED"}:
@@ -216,9 +161,9 @@ def publish(session: Session, container: str, find: Find) -> str:
     raise AssertionError("unreachable: the second attempt always returns or raises")
 
 
-def state(session: Session, container: str) -> str | None:
+def state(session: Session, flavour: Flavour, container: str) -> str | None:
     """The container's state, asked twice at most; None: cannot tell."""
-    field = session.flavour.status
+    field = flavour.status
     for pause in (0.0, 2.0):
         if pause:
             session.sleep(pause)
@@ -236,21 +181,21 @@ def state(session: Session, container: str) -> str | None:
 # -- the daily publishing quota --------------------------------------------------------
 
 
-def check_quota(session: Session) -> None:
+def check_quota(session: Session, flavour: Flavour) -> None:
     """Refuse before making anything when the day's publishing quota is used up (Meta asks
     apps to enforce it themselves). A check that cannot be made is left to the publish."""
     try:
-        quota = read_quota(session)
+        quota = read_quota(session, flavour)
     except (Transient, OutcomeUnknown, Rejected):
         return
     if quota is not None and quota[0] >= quota[1]:
         raise RateLimited(quota_words(session, quota))
 
 
-def read_quota(session: Session) -> tuple[int, int] | None:
+def read_quota(session: Session, flavour: Flavour) -> tuple[int, int] | None:
     """(posts published in the last 24 hours, the most allowed), as Meta counts them."""
     answer = session.get(
-        f"{session.user}/{session.flavour.quota}",
+        f"{session.user}/{flavour.quota}",
         f"{session.title} publishing limit",
         fields="quota_usage,config",
     )
@@ -264,9 +209,9 @@ def read_quota(session: Session) -> tuple[int, int] | None:
     return None
 
 
-def _quota_error(session: Session, limited: RateLimited) -> RateLimited:
+def _quota_error(session: Session, flavour: Flavour, limited: RateLimited) -> RateLimited:
     try:
-        quota = read_quota(session)
+        quota = read_quota(session, flavour)
     except (Transient, OutcomeUnknown, Rejected, RateLimited):
         quota = None
     if quota is not None and quota[0] >= quota[1]:
@@ -284,21 +229,10 @@ def quota_words(session: Session, quota: tuple[int, int]) -> str:
 # -- helpers ---------------------------------------------------------------------------
 
 
-def pages(session: Session, path: str, op: str, **params: str) -> Iterator[dict[str, Any]]:
-    """The items of a Graph listing, following its cursors (``MAX_PAGES`` at most)."""
-    after = None
-    for _ in range(MAX_PAGES):
-        answer = session.get(path, op, **params, **({"after": after} if after else {}))
-        data = answer.get("data")
-        for item in data if isinstance(data, list) else []:
-            if isinstance(item, dict):
-                yield item
-        paging = answer.get("paging") if isinstance(answer.get("paging"), dict) else {}
-        cursors = paging.get("cursors") if isinstance(paging, dict) else None
-        after = cursors.get("after") if isinstance(cursors, dict) else None
-        if not after or not isinstance(paging, dict) or not paging.get("next"):
-            return
-    raise OutcomeUnknown(f"{op}: more than {MAX_PAGES} pages to search; cannot tell")
+def make(session: Session, flavour: Flavour, op: str, **fields: str) -> str:
+    """A new container (or carousel item); its id."""
+    answer = session.post(f"{session.user}/{flavour.create}", op, sent=False, **fields)
+    return ident(answer, f"{session.title} made a container")
 
 
 def ident(answer: dict[str, Any], what: str) -> str:

@@ -24,7 +24,9 @@ any error text are scrubbed of them; messages name the operation, never the URL.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +63,62 @@ class Product:
     version: str
 
 
+@dataclass(frozen=True)
+class Session:
+    """One account's Graph calls with one token; ``user`` is the node it publishes under
+    (a Threads or Instagram user, a Facebook Page)."""
+
+    client: httpx.Client
+    account: Account
+    product: Product
+    token: str
+    user: str
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
+
+    @property
+    def title(self) -> str:
+        return self.product.title
+
+    def get(self, path: str, op: str, **params: str) -> dict[str, Any]:
+        return call(
+            self.client,
+            self.account,
+            "GET",
+            api(self.account, self.product, path),
+            product=self.product,
+            token=self.token,
+            op=op,
+            params=params,
+        )
+
+    def post(self, path: str, op: str, *, sent: bool, **data: str) -> dict[str, Any]:
+        """``sent``: the request may publish something (no answer is then OutcomeUnknown)."""
+        return self.upload(path, op, sent=sent, data=data)
+
+    def upload(
+        self,
+        path: str,
+        op: str,
+        *,
+        sent: bool,
+        data: dict[str, str],
+        files: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A POST with ``data`` fields, and ``files`` as a multipart body when given."""
+        return call(
+            self.client,
+            self.account,
+            "POST",
+            api(self.account, self.product, path),
+            product=self.product,
+            token=self.token,
+            op=op,
+            sent=sent,
+            data=data,
+            files=files,
+        )
+
+
 def root(account: Account, product: Product) -> str:
     """The Graph host (``base_url`` in socialgit.yml points it at a test server)."""
     return _http.root(account, product.host)
@@ -83,6 +141,7 @@ def call(
     sent: bool = False,
     params: dict[str, str] | None = None,
     data: dict[str, str] | None = None,
+    files: dict[str, Any] | None = None,
     secrets: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """One Graph request carrying ``token`` (none when ""); the answer's JSON object, or a
@@ -96,6 +155,8 @@ def call(
     else:
         request["params"] = params or {}
         request["data"] = {**(data or {}), **carried}
+        if files:
+            request["files"] = files  # multipart: an upload's bytes beside the fields
     hidden = (token, *secrets)
     response = _http.send(
         client, method, url, op=op, secrets=hidden, idempotent=not sent, **request

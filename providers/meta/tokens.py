@@ -39,8 +39,10 @@ def exchange(
     token: str,
     params: dict[str, str],
     secret: str,
+    hidden: tuple[str, ...] = (),
 ) -> Credentials:
-    """A long-lived token for a short-lived one (``GET url`` with ``params``); what to store."""
+    """A long-lived token for a short-lived one (``GET url`` with ``params``, carrying
+    ``token`` unless ""); what to store. ``hidden``: more values never to show."""
     now = _http.now()
     answer = graph.call(
         client,
@@ -51,7 +53,7 @@ def exchange(
         token=token,
         op=f"{product.title} long-lived token exchange",
         params=params,
-        secrets=(secret, token),
+        secrets=(secret, token, *hidden),
     )
     return stored(account, product, answer, now, "long-lived token exchange")
 

@@ -23,6 +23,7 @@ from providers.base import (
     ThreadStyle,
 )
 from providers.meta import containers
+from providers.meta.graph import Session
 from providers.threads import auth as _threads_auth
 from providers.threads import publish as _threads_publish
 from socialgit.errors import AuthRevoked, OutcomeUnknown, Rejected
@@ -161,7 +162,7 @@ def lookup(
     done = outgoing.done
     if outgoing.pending and len(done) < len(outgoing.parts):
         session = _session(client, account, credentials)
-        if containers.resume(session, outgoing.pending) != "PUBLISHED":
+        if containers.resume(session, _threads_publish.FLAVOUR, outgoing.pending) != "PUBLISHED":
             return None
         if len(done) + 1 == len(outgoing.parts):
             text = outgoing.parts[-1].text
@@ -204,9 +205,7 @@ def _token(account: Account, credentials: Credentials) -> str:
     return token
 
 
-def _session(
-    client: httpx.Client, account: Account, credentials: Credentials
-) -> containers.Session:
+def _session(client: httpx.Client, account: Account, credentials: Credentials) -> Session:
     token = _token(account, credentials)
     user = account.settings.get("user_id") or credentials.get("user_id")
     if not isinstance(user, str | int) or not str(user):

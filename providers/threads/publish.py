@@ -11,15 +11,14 @@ only if exactly one matches. This module holds what is Threads' own: the contain
 from __future__ import annotations
 
 import time
-import unicodedata
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from providers import _http
 from providers.base import VIDEO_TYPES, OutgoingMedia, OutgoingPart
-from providers.meta import containers
-from providers.meta.containers import Session
+from providers.meta import containers, listing
+from providers.meta.graph import Session
 from providers.threads.auth import THREADS
 from socialgit.errors import OutcomeUnknown, ProviderError, Rejected
 
@@ -31,9 +30,7 @@ if TYPE_CHECKING:
 SLEEP: Callable[[float], None] = time.sleep
 # Clock difference we allow between this machine and Meta when matching by time.
 SLACK = timedelta(minutes=5)
-_TIMESTAMP = "%Y-%m-%dT%H:%M:%S%z"
 FLAVOUR = containers.Flavour(
-    graph=THREADS,
     create="threads",
     publish="threads_publish",
     publish_op="Threads publish",
@@ -45,7 +42,7 @@ FLAVOUR = containers.Flavour(
 
 def session(client: httpx.Client, account: Account, token: str, user: str) -> Session:
     # SLEEP is looked up at each wait, so tests can replace it.
-    return Session(client, account, token, user, FLAVOUR, sleep=lambda s: SLEEP(s))
+    return Session(client, account, THREADS, token, user, sleep=lambda s: SLEEP(s))
 
 
 def publish_part(
@@ -64,13 +61,13 @@ def publish_part(
         return published_id(session, doubt, part.text, reply_to, start)
 
     return containers.publish_part(
-        session, pending, on_pending, lambda: _create(session, part, reply_to), find
+        session, FLAVOUR, pending, on_pending, lambda: _create(session, part, reply_to), find
     )
 
 
 def check_quota(session: Session) -> None:
     """Refuse before making anything when the 250-posts-a-day quota is used up."""
-    containers.check_quota(session)
+    containers.check_quota(session, FLAVOUR)
 
 
 def permalink(session: Session, media: str) -> str | None:
@@ -87,7 +84,7 @@ def matches(session: Session, text: str, reply_to: str | None, since: datetime) 
     """Ids of the account's own posts (or own replies to ``reply_to``) made since ``since``
     whose text is exactly ``text``."""
     if reply_to is None:
-        items = containers.pages(
+        items = listing.pages(
             session,
             f"{session.user}/threads",
             "Threads list posts",
@@ -96,7 +93,7 @@ def matches(session: Session, text: str, reply_to: str | None, since: datetime) 
             limit="100",
         )
     else:
-        items = containers.pages(
+        items = listing.pages(
             session,
             f"{reply_to}/replies",
             "Threads list replies",
@@ -107,25 +104,11 @@ def matches(session: Session, text: str, reply_to: str | None, since: datetime) 
     for item in items:
         if reply_to is not None and item.get("is_reply_owned_by_me") is not True:
             continue
-        when = when_of(item.get("timestamp"))
-        if when is None or when < since or not same_text(item.get("text"), text):
+        when = listing.when_of(item.get("timestamp"))
+        if when is None or when < since or not listing.same_text(item.get("text"), text):
             continue
         found.append(str(item.get("id")))
     return found
-
-
-def same_text(got: object, want: str) -> bool:
-    return isinstance(got, str) and bool(want.strip()) and _norm(got) == _norm(want)
-
-
-def when_of(value: object) -> datetime | None:
-    """A Graph timestamp (``2024-05-01T09:00:00+0000``) as a datetime; None if not one."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.strptime(value, _TIMESTAMP)
-    except ValueError:
-        return None
 
 
 # -- containers ------------------------------------------------------------------------
@@ -143,19 +126,24 @@ def _create(session: Session, part: OutgoingPart, reply_to: str | None) -> str:
     if not part.media:
         if not part.text.strip():
             raise Rejected("a Threads post needs text or media; this part has neither")
-        return session.make(op, media_type="TEXT", **top)
+        return containers.make(session, FLAVOUR, op, media_type="TEXT", **top)
     if len(part.media) == 1:
-        return session.make(op, **_media_fields(part.media[0]), **top)
+        return containers.make(session, FLAVOUR, op, **_media_fields(part.media[0]), **top)
     children = []
     for media in part.media:
         children.append(
-            session.make(
-                "Threads create carousel item", is_carousel_item="true", **_media_fields(media)
+            containers.make(
+                session,
+                FLAVOUR,
+                "Threads create carousel item",
+                is_carousel_item="true",
+                **_media_fields(media),
             )
         )
         if media.mime in VIDEO_TYPES:
-            containers.wait(session, children[-1])
-    return session.make(op, media_type="CAROUSEL", children=",".join(children), **top)
+            containers.wait(session, FLAVOUR, children[-1])
+    together = ",".join(children)
+    return containers.make(session, FLAVOUR, op, media_type="CAROUSEL", children=together, **top)
 
 
 def _media_fields(media: OutgoingMedia) -> dict[str, str]:
@@ -194,7 +182,3 @@ def published_id(
             return found[0]
         failure = f"{len(found)} posts match its text, so its id cannot be told"
     raise OutcomeUnknown(f"{doubt}; Threads says it went out, but {failure}")
-
-
-def _norm(text: str) -> str:
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n")).strip()
