@@ -20,6 +20,7 @@ from providers.base import Provider
 NETWORKS = (
     "bluesky",
     "discord",
+    "facebook",
     "farcaster",
     "lemmy",
     "linkedin",
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from providers import (
         bluesky,
         discord,
+        facebook,
         farcaster,
         lemmy,
         linkedin,
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
     FITS: dict[str, Network] = {
         "bluesky": bluesky,
         "discord": discord,
+        "facebook": facebook,
         "farcaster": farcaster,
         "lemmy": lemmy,
         "linkedin": linkedin,

@@ -309,3 +309,29 @@ def test_a_thread_for_a_network_without_threads(
     assert code == 1
     assert_problem(problems, bad, 9, "board: Single takes one part, not a thread")
     assert not [p for p in problems if p["path"] == fine]
+
+
+META = """\
+timezone: UTC
+accounts:
+  fb:
+    provider: facebook
+    client_id: "1"
+    page: "2"
+"""
+
+
+def test_a_networks_rules_on_a_parts_media_as_a_whole(
+    capsys: pytest.CaptureFixture[str], repo: Repo
+) -> None:
+    repo.write("socialgit.yml", META)
+    repo.write("content/a.png", png())
+    repo.write("content/clip.mp4", b"\0\0\0\x18ftypmp42" + b"\0" * 64)
+    head = "publish_at: 2026-12-01 09:00\ntargets: [fb]"
+    comment = repo.post("comment", head, "Hi\n\n---\n\nMore\n\n![a cat](a.png)")
+    mixed = repo.post("mixed", head, "Hi\n\n![a cat](a.png)\n![a film](clip.mp4)")
+    fine = repo.post("fine", head, "Hi\n\n![a cat](a.png)\n\n---\n\nMore")
+    _, problems = problems_of(capsys, repo)
+    assert_problem(problems, comment, 11, "fb: Facebook comments take text only")
+    assert_problem(problems, mixed, 7, "photos or one video, not both")
+    assert not [p for p in problems if p["path"] == fine and p["severity"] == "error"]

@@ -11,7 +11,8 @@ and ``error_subcode``, not by HTTP status:
   subcode are ``AuthExpired``, so the runner refreshes once — ``refresh_token`` then says
   whether that is still possible;
 - 10 and 200–299: a permission is missing: ``AuthRevoked`` (connect again to grant it);
-- 4, 17, 32, 613: throttled: ``RateLimited``;
+- 4, 17, 32, 613, 80000–80014 (Business Use Case limits), and the subcodes for posting too
+  fast or Instagram's daily limit: throttled: ``RateLimited``;
 - 1, 2 and 5xx: Meta failed: ``Transient`` (``OutcomeUnknown`` after a send that may have
   published);
 - anything else: ``Rejected`` with Meta's own words.
@@ -46,7 +47,18 @@ if TYPE_CHECKING:
 
     from socialgit.model import Account
 
-RATE_CODES = frozenset({4, 17, 32, 613})
+# 4 app, 17 user, 32 Page, 613 calls: throttled; 80000-80014: a Business Use Case's limit
+# (80001 Pages, 80002 Instagram), which Meta lifts in time.
+RATE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
+# Subcodes that mean "too much, too fast" under other codes: posting too fast (1390008),
+# Instagram's daily publishing limit reached (2207042).
+RATE_SUBCODES = frozenset({1390008, 2207042})
+# What a person must do, for refusals whose words alone do not say it.
+HINTS = {
+    1404078: "the Page needs Page Publishing Authorization: complete it in the Page's settings",
+    4854002: "Meta wants the Page's admin to confirm their identity first",
+    1609008: "Facebook does not take links to facebook.com here",
+}
 AUTH_CODES = frozenset({102, 190})
 # Subcodes of 190 after which only a new sign-in helps (Graph API error handling guide).
 REVOKED_SUBCODES = frozenset({458, 459, 460, 464, 467, 492})
@@ -184,13 +196,17 @@ def classify(
 ) -> ProviderError:
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict):
+        if sent and response.status_code >= 500:  # a gateway's page: Meta may have acted
+            return OutcomeUnknown(
+                f"{op}: {product} failed (HTTP {response.status_code}); it may have gone out"
+            )
         return _http.status_error(response, op, sent=sent)
     code = error.get("code") if isinstance(error.get("code"), int) else None
     sub = error.get("error_subcode") if isinstance(error.get("error_subcode"), int) else None
     said = error.get("error_user_msg") or error.get("message") or f"HTTP {response.status_code}"
     said = scrub(str(said), hidden)[:300]
     connect = f"run `socialgit connect {account.name}`"
-    if code in RATE_CODES or response.status_code == 429:
+    if code in RATE_CODES or sub in RATE_SUBCODES or response.status_code == 429:
         return _http.rate_limited(response, op, _regain(response), why=said)
     if code in AUTH_CODES:
         if sub in REVOKED_SUBCODES:
@@ -204,7 +220,8 @@ def classify(
         if sent:
             return OutcomeUnknown(f"{op}: {product} failed ({said}); it may have gone out")
         return Transient(f"{op}: {product} failed ({said}); will retry")
-    return Rejected(f"{op}: {product} refused: {said}")
+    hint = HINTS.get(sub) if sub is not None else None
+    return Rejected(f"{op}: {product} refused: {said}{f' ({hint})' if hint else ''}")
 
 
 def _regain(response: httpx.Response) -> float | None:
