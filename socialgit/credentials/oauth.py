@@ -161,6 +161,9 @@ def _token_answer(
     except ValueError:
         body = None
     body = body if isinstance(body, dict) else {}
+    data = body.get("data")
+    if "access_token" not in body and isinstance(data, list) and data and isinstance(data[0], dict):
+        body = data[0]  # Instagram's login answers {"data": [{"access_token": …}]}
     code = body.get("error") if isinstance(body.get("error"), str) else None
     # Reddit answers a refused grant with HTTP 200 and {"error": "invalid_grant"}: an error
     # in the body is judged as one, whatever the status.

@@ -65,3 +65,17 @@ def test_a_passing_failure_is_never_a_revocation(status: int, kind: type[Excepti
     with _endpoint(status, answer) as client, pytest.raises(kind) as caught:
         oauth.refresh(client, ACCOUNT, STORED)
     assert not isinstance(caught.value, AuthRevoked)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"access_token": "at-new", "expires_in": 3600},
+        # Instagram's login documents its answer wrapped in a list.
+        {"data": [{"access_token": "at-new", "expires_in": 3600, "permissions": "x,y"}]},
+    ],
+)
+def test_a_token_answer_top_level_or_wrapped_in_data(body: dict[str, Any]) -> None:
+    with _endpoint(200, body) as client:
+        fresh = oauth.refresh(client, ACCOUNT, STORED)
+    assert fresh["access_token"] == "at-new" and fresh["expires_at"]
