@@ -55,11 +55,18 @@ def account(provider: str, name: str | None = None, **settings: Any) -> Account:
     return Account(name=name or f"team-{provider}", provider=provider, settings=settings, line=1)
 
 
-def thread(tmp: Path, *texts: str, image_on: int | None = 0, alt: str = "a dot") -> Outgoing:
-    """An outgoing delivery of ``texts`` as parts, with one PNG on part ``image_on``."""
-    image = tmp / "dot.png"
-    image.write_bytes(PNG)
-    media = (OutgoingMedia(path="media/dot.png", file=image, mime="image/png", alt=alt),)
+# The smallest JPEG header a file is judged a JPEG by (for networks that take no PNG).
+JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+
+def thread(
+    tmp: Path, *texts: str, image_on: int | None = 0, alt: str = "a dot", mime: str = "image/png"
+) -> Outgoing:
+    """An outgoing delivery of ``texts`` as parts, with one PNG (or JPEG) on part ``image_on``."""
+    name = "dot.png" if mime == "image/png" else "dot.jpg"
+    image = tmp / name
+    image.write_bytes(PNG if mime == "image/png" else JPEG)
+    media = (OutgoingMedia(path=f"media/{name}", file=image, mime=mime, alt=alt),)
     return Outgoing(
         key="sg-2024-05-01-launch-0001",
         post="content/launch.md",

@@ -147,15 +147,17 @@ def _flow(name: str, acct: Account, given: Credentials, client: httpx.Client, tm
     who = provider.whoami(client, acct, credentials)
     assert who.get("id") and all(isinstance(v, str) for v in who.values())
 
-    # 4. A two-part thread, with an image where the network takes one.
-    takes_images = provider.MEDIA.max_count > 0 and "image/png" in provider.MEDIA.max_bytes
+    # 4. A two-part thread, with an image where the network takes one (a PNG, or a JPEG).
+    kinds = [k for k in ("image/png", "image/jpeg") if k in provider.MEDIA.max_bytes]
+    takes_images = provider.MEDIA.max_count > 0 and bool(kinds)
     texts = ("Contract: first part", "Contract: second part")
     if provider.THREADS == "single":
         texts = texts[:1]  # validation refuses a second part for this network
     image_on = 0 if takes_images else None
+    mime = kinds[0] if kinds else "image/png"
     # The post keys a network requires (a Lemmy post's title), as a post would give them.
     needed = {k: SAMPLE_KEYS[k] for k, rule in provider.KEYS.items() if rule.required}
-    outgoing = replace(thread(tmp, *texts, image_on=image_on), root=tmp, keys=needed)
+    outgoing = replace(thread(tmp, *texts, image_on=image_on, mime=mime), root=tmp, keys=needed)
     if provider.MEDIA.needs_public_url:
         outgoing = _with_urls(outgoing, name)
     # What the runner records before sending, for a network that prepares (Nostr).
