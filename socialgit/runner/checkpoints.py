@@ -40,7 +40,7 @@ class Checkpoints:
         self.claimed_at = claimed_at
         self.push = push
         self.lock = threading.Lock()
-        self.tip = repo.head() if push else ""  # the claim commit: the remote's tip then
+        self.tip = ""  # the remote's tip as last known: HEAD (the claim) until a push
         self.pushed = 0
 
     def record(self, work: Work, parts: list[str], pending: str) -> None:
@@ -65,6 +65,7 @@ class Checkpoints:
         path = work.post.path
         message = f"socialgit: {work.account.name} is publishing {path}"
         with self.lock:
+            self.tip = self.tip or self.repo.head()  # read when first needed: runs stay quick
             for _ in range(PUSHES):
                 there = self.repo.show(self.tip, path)
                 if there is None:
