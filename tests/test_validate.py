@@ -313,11 +313,16 @@ def test_a_thread_for_a_network_without_threads(
 
 META = """\
 timezone: UTC
+media_base_url: https://media.example.org
 accounts:
   fb:
     provider: facebook
     client_id: "1"
     page: "2"
+  ig:
+    provider: instagram
+    client_id: "1"
+    user: "3"
 """
 
 
@@ -334,4 +339,25 @@ def test_a_networks_rules_on_a_parts_media_as_a_whole(
     _, problems = problems_of(capsys, repo)
     assert_problem(problems, comment, 11, "fb: Facebook comments take text only")
     assert_problem(problems, mixed, 7, "photos or one video, not both")
+    assert not [p for p in problems if p["path"] == fine and p["severity"] == "error"]
+
+
+def test_instagram_needs_media_on_the_post_and_none_on_comments(
+    capsys: pytest.CaptureFixture[str], repo: Repo
+) -> None:
+    repo.write("socialgit.yml", META)
+    repo.write("content/a.png", png())
+    repo.write("content/a.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 32)
+    head = "publish_at: 2026-12-01 09:00\ntargets: [ig]"
+    bare = repo.post("bare", head, "Just words")
+    png_one = repo.post("png", head, "Hi\n\n![a cat](a.png)")
+    body = "Hi\n\n![a cat](a.jpg)\n\n---\n\nMore\n\n![a cat](a.jpg)"
+    comment = repo.post("comment", head, body)
+    tags = repo.post("tags", head, "Hi #a #b #c #d #e #f\n\n![a cat](a.jpg)")
+    fine = repo.post("fine", head, "Hi #a\n\n![a cat](a.jpg)\n\n---\n\nMore")
+    _, problems = problems_of(capsys, repo)
+    assert_problem(problems, bare, 5, "needs an image on the first part")
+    assert_problem(problems, png_one, 7, "does not take image/png")
+    assert_problem(problems, comment, 13, "Instagram comments take text only")
+    assert_problem(problems, tags, 5, "at most 5 hashtags")
     assert not [p for p in problems if p["path"] == fine and p["severity"] == "error"]

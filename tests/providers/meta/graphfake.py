@@ -48,6 +48,9 @@ class Token:
     expires: datetime | None  # None: never
     revoked: bool = False
     owner: str = ""  # the user, or the Page a page token speaks for
+    # Refused as expired by the API before its time (Meta ended the session early), while
+    # its refresh is still taken: what makes a refresh mid-flow possible.
+    ended: bool = False
 
 
 @dataclass
@@ -61,6 +64,8 @@ class GraphFake:
     authorize_params: list[dict[str, str]] = field(default_factory=list)
     faults: dict[str, list[Fault]] = field(default_factory=dict)  # route → answers first
     timeout_after: set[str] = field(default_factory=set)  # routes that act, then time out
+    # Routes that act, then answer this instead (Meta has answered an error after posting).
+    answer_after: dict[str, httpx.Response] = field(default_factory=dict)
     sleeps: list[float] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(17900000000000001))
 
@@ -112,7 +117,7 @@ class GraphFake:
         if name in self.timeout_after:
             self.timeout_after.discard(name)
             raise httpx.ReadTimeout("timed out after acting", request=request)
-        return answer
+        return self.answer_after.pop(name, answer)
 
     # -- Facebook Login ----------------------------------------------------------------
     def authorize(self, args: dict[str, str], need: str) -> httpx.Response:
@@ -159,7 +164,9 @@ class GraphFake:
             body["expires_in"] = int((token.expires - self.clock).total_seconds()) - 56
         return ok(body)
 
-    def valid(self, args: dict[str, str], kinds: set[str] | None = None) -> Token | httpx.Response:
+    def valid(
+        self, args: dict[str, str], kinds: set[str] | None = None, *, refreshing: bool = False
+    ) -> Token | httpx.Response:
         value = args.get("access_token")
         if not value:
             return error(400, 190, "An active access token must be used")
@@ -171,6 +178,8 @@ class GraphFake:
                 400, 190, "Error validating access token: the user changed their password", 460
             )
         if token.expires is not None and token.expires <= self.clock:
+            return error(400, 190, "Error validating access token: Session has expired", 463)
+        if token.ended and not refreshing:
             return error(400, 190, "Error validating access token: Session has expired", 463)
         if kinds is not None and token.kind not in kinds:
             return error(400, 200, "(#200) This request needs another kind of access token")
