@@ -123,19 +123,12 @@ def diagnose(client: httpx.Client, account: Account, credentials: Credentials) -
     if not isinstance(user, str) or not user:
         return []
     try:
-        granted = _auth.granted(client, account, user)
+        return _auth.ungranted(client, account, user, _auth.scopes(account))
     except (AuthExpired, AuthRevoked):
         return [
             "the Facebook login the Page token was read with has ended: posting goes on with "
             f"the Page token, but if Meta refuses it, run `socialgit connect {account.name}`"
         ]
-    missing = [scope for scope in _auth.scopes(account) if scope not in granted]
-    if not missing:
-        return []
-    return [
-        f"the app was not granted {', '.join(missing)}: run `socialgit connect "
-        f"{account.name}` and allow {'them' if len(missing) > 1 else 'it'}"
-    ]
 
 
 def post(

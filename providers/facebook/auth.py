@@ -182,5 +182,17 @@ def granted(client: httpx.Client, account: Account, user: str) -> set[str]:
     return found
 
 
+def ungranted(client: httpx.Client, account: Account, user: str, wanted: list[str]) -> list[str]:
+    """What ``doctor`` says of the ``wanted`` permissions the login did not grant."""
+    have = granted(client, account, user)
+    missing = [scope for scope in wanted if scope not in have]
+    if not missing:
+        return []
+    return [
+        f"the app was not granted {', '.join(missing)}: run `socialgit connect "
+        f"{account.name}` and allow {'them' if len(missing) > 1 else 'it'}"
+    ]
+
+
 def scopes(account: Account) -> list[str]:
     return [s for s in str(account.settings.get("scope") or SCOPE).split(",") if s.strip()]

@@ -7,6 +7,7 @@ comments in ``publish.py``, the Graph plumbing shared with Threads and Facebook 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -138,18 +139,10 @@ def diagnose(client: httpx.Client, account: Account, credentials: Credentials) -
     if quota is not None and quota[0] >= quota[1]:
         said.append(containers.quota_words(session, quota))
     if _auth.login(account) == "facebook":
-        from providers.facebook.auth import granted
+        from providers.facebook.auth import ungranted
 
-        try:
-            have = granted(client, account, session.token)
-        except (AuthExpired, AuthRevoked):
-            return said
-        missing = [scope for scope in _auth.scopes(account) if scope not in have]
-        if missing:
-            said.append(
-                f"the app was not granted {', '.join(missing)}: run `socialgit connect "
-                f"{account.name}` and allow {'them' if len(missing) > 1 else 'it'}"
-            )
+        with contextlib.suppress(AuthExpired, AuthRevoked):  # whoami said so already
+            said.extend(ungranted(client, account, session.token, _auth.scopes(account)))
     return said
 
 

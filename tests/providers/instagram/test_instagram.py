@@ -387,3 +387,12 @@ def test_refresh_by_login(fake: FakeInstagram) -> None:
         # The old token is refused now: whether Meta does is not documented; we store the new.
         with pytest.raises(AuthRevoked):
             instagram.refresh_token(client, account, old)
+
+
+def test_doctor_names_permissions_a_facebook_login_did_not_grant(tmp_path: Path) -> None:
+    fake = FakeInstagram(login="facebook")
+    given = fake.connected()
+    fake.granted.discard("instagram_manage_comments")
+    with fake.client() as client:
+        (said,) = instagram.diagnose(client, acct(fake), given)
+    assert said.startswith("the app was not granted instagram_manage_comments")
