@@ -95,6 +95,7 @@ RESEND_IN_DOUBT = False
 
 generate_auth_url = _auth.generate_auth_url
 refresh_token = _auth.refresh_token
+expires_at = _auth.expires_at
 
 
 def authenticate(

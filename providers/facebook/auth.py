@@ -5,21 +5,24 @@
   documents it, for a user token of an hour or two. Facebook Login takes PKCE (the OIDC
   code flow), so the verifier goes along.
 - That token is swapped at once for a long-lived one (``grant_type=fb_exchange_token``,
-  about 60 days), and with it the Page's token is read from ``/me/accounts``. A Page token
-  read with a long-lived user token has no expiry: it ends when the person changes their
-  password, loses the Page's admin rights or removes the app (error 190).
+  about 60 days), and with it the Page's token is read from ``/me/accounts``. Community
+  guides say a Page token read so has no expiry (it ends when the person changes their
+  password, loses the Page's admin rights or removes the app: error 190); an older Meta
+  page said 60 days. So Meta's token debugger is asked (``/debug_token``), and an end it
+  names is stored as ``expires_at`` (doctor then warns before it).
 - Both are stored: the Page token publishes; the user token lets ``refresh_token`` read a
   new Page token after a 190, for as long as it lives. After that only a new sign-in helps.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from providers import _http
 from providers.meta import graph, listing, tokens
 from socialgit.credentials import oauth
-from socialgit.errors import AuthExpired, AuthRevoked, UsageError
+from socialgit.errors import AuthExpired, AuthRevoked, ProviderError, UsageError
 from socialgit.redact import register
 
 if TYPE_CHECKING:
@@ -57,8 +60,12 @@ def authenticate(
     secret = app_secret(account, credentials)
     short = code_exchange(client, account, FACEBOOK, code, code_verifier, redirect_uri, secret)
     user = str(long_lived_user_token(client, account, FACEBOOK, short, secret)["access_token"])
-    return {"access_token": page_token(client, account, user), "user_token": user,
-            "client_secret": secret}  # fmt: skip
+    page = page_token(client, account, user)
+    stored: Credentials = {"access_token": page, "user_token": user, "client_secret": secret}
+    ends = page_token_end(client, account, page, user)
+    if ends is not None:
+        stored["expires_at"] = tokens.iso(ends)
+    return stored
 
 
 def refresh_token(client: httpx.Client, account: Account, credentials: Credentials) -> Credentials:
@@ -72,11 +79,21 @@ def refresh_token(client: httpx.Client, account: Account, credentials: Credentia
     except AuthExpired as exc:
         said = str(exc)
     else:
-        return {**credentials, "access_token": fresh}
+        renewed = {**credentials, "access_token": fresh}
+        renewed.pop("expires_at", None)
+        ends = page_token_end(client, account, fresh, user)
+        if ends is not None:
+            renewed["expires_at"] = tokens.iso(ends)
+        return renewed
     raise AuthRevoked(
         f"{account.name}: {said}; the Facebook login behind the Page token has ended (it "
         f"lasts about 60 days) and cannot renew it; {connect}"
     )
+
+
+def expires_at(credentials: Credentials) -> datetime | None:
+    """When the Page token ends, when Meta named an end; None: it does not."""
+    return tokens.expires_at(credentials)
 
 
 def app_secret(account: Account, credentials: Credentials) -> str:
@@ -170,6 +187,22 @@ def page_token(client: httpx.Client, account: Account, user: str) -> str:
         f"with the app ({', '.join(names) or 'none'}); check `page:` in socialgit.yml, and "
         "choose that Page when you connect"
     )
+
+
+def page_token_end(client: httpx.Client, account: Account, page: str, user: str) -> datetime | None:
+    """When the Page token ends, as Meta's token debugger says (``expires_at`` 0: never);
+    None when it never does or cannot be asked. Community guides say a Page token read with
+    a long-lived login has no expiry, an older Meta page said 60 days: we ask."""
+    session = graph.Session(client, account, FACEBOOK, user, "me")
+    try:
+        answer = session.get("debug_token", "Facebook token check", input_token=page)
+    except ProviderError:
+        return None
+    data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
+    ends = data.get("expires_at") if isinstance(data, dict) else None
+    if isinstance(ends, int) and ends > 0:
+        return datetime.fromtimestamp(ends, UTC)
+    return None
 
 
 def granted(client: httpx.Client, account: Account, user: str) -> set[str]:

@@ -26,7 +26,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -96,9 +96,13 @@ class FakeFacebook(GraphFake):
     comments: dict[str, Comment] = field(default_factory=dict)
     ranked_out: set[str] = field(default_factory=set)  # posts the feed listing leaves out
     uploads: list[tuple[str, bytes]] = field(default_factory=list)  # (content type, bytes)
+    page_token_life: timedelta | None = None  # None: Page tokens never end
 
     def page_token(self, user: str = "") -> str:
-        return self.issue("page", owner=self.page_id)
+        made = self.issue("page", owner=self.page_id)
+        if self.page_token_life is not None:
+            self.tokens[made].expires = self.clock + self.page_token_life
+        return made
 
     def public(self) -> list[Post]:
         return list(self.posts.values())
@@ -116,6 +120,7 @@ class FakeFacebook(GraphFake):
             ("GET", "oauth/access_token"): ("token", self.access_token),
             ("GET", "me/accounts"): ("accounts", self._accounts),
             ("GET", "me/permissions"): ("permissions", self._permissions),
+            ("GET", "debug_token"): ("debug", self._debug),
         }
         joined = "/".join(rest)
         if (method, joined) in table:
@@ -155,6 +160,19 @@ class FakeFacebook(GraphFake):
             return token
         every = sorted(self.granted | {"public_profile"})
         return ok({"data": [{"permission": p, "status": "granted"} for p in every]})
+
+    def _debug(self, args: dict[str, str], rest: list[str]) -> httpx.Response:
+        """The token debugger, asked with a developer's user token."""
+        token = self._user(args)
+        if isinstance(token, httpx.Response):
+            return token
+        found = self.tokens.get(args.get("input_token", ""))
+        if found is None:
+            return error(400, 100, "(#100) The parameter input_token is required")
+        ends = int(found.expires.timestamp()) if found.expires is not None else 0
+        kind = "PAGE" if found.kind == "page" else "USER"
+        return ok({"data": {"app_id": APP_ID, "type": kind, "is_valid": not found.revoked,
+                            "expires_at": ends, "scopes": sorted(self.granted)}})  # fmt: skip
 
     # -- the Page ----------------------------------------------------------------------
     def _page(self, args: dict[str, str], rest: list[str]) -> Token | httpx.Response:

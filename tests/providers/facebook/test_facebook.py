@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -336,3 +337,14 @@ def test_tokens_travel_as_parameters_never_in_a_post_url(
     body = dict(httpx.QueryParams(attach.content.decode()))
     assert json.loads(body["attached_media[0]"])["media_fbid"] in fake.photos
     assert APP_ID not in str(attach.url)
+
+
+def test_a_page_token_meta_says_ends_is_stored_with_its_end(fake: FakeFacebook) -> None:
+    fake.page_token_life = timedelta(days=60)
+    url = facebook.generate_auth_url(ACCOUNT, REDIRECT, "s", oauth.challenge("v"))
+    with fake.client() as client:
+        code = httpx.URL(client.get(url).headers["location"]).params["code"]
+        stored = facebook.authenticate(client, ACCOUNT, code, "v", REDIRECT,
+                                       {"client_secret": APP_SECRET})  # fmt: skip
+    assert facebook.expires_at(stored) == fake.clock + timedelta(days=60)
+    assert "debug_token" in fake.graph_calls()[-1]
