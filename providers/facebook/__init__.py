@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 NAME = "facebook"
 TITLE = "Facebook"
 THREADS: ThreadStyle = "comments"
+EXACT_REDIRECT = True  # the app's registered redirect URI must match, port included
 _MB = 1024 * 1024
 # Photos: Meta's Photo reference says under 10 MB; 4 MB is what its errors ask for
 # (subcode 1366046), so validation asks for that. How many photos one post takes is not

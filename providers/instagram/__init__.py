@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 NAME = "instagram"
 TITLE = "Instagram"
 THREADS: ThreadStyle = "comments"
+EXACT_REDIRECT = True  # the app's registered redirect URI must match, port included
 _MB = 1024 * 1024
 MAX_ITEMS = 10  # a carousel's most (Meta's errors and other schedulers say 10)
 MEDIA = MediaRules(
