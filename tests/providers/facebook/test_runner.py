@@ -77,7 +77,7 @@ def test_validate_plan_preview_and_publish_a_page_post_with_a_photo_and_a_commen
     served.site(world, "news-fb", settings, connected(fake), body,
                 front="link: https://example.org/launch", files={"media/dot.png": PNG})  # fmt: skip
     repo = world.clone()
-    checked = run_cli(repo, "validate")
+    checked = run_cli(repo, "validate", "--at", "2026-01-01 08:00")
     assert checked.returncode == 0 and "0 problems" in checked.stderr, checked.stderr
     planned = run_cli(repo, "plan", "--at", "2026-01-01 08:00")
     assert planned.returncode == 0 and "news-fb" in planned.stdout, planned.stderr

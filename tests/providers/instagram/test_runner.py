@@ -93,7 +93,7 @@ def test_validate_plan_preview_and_publish_a_post_with_a_comment(
 ) -> None:
     world = make_world(tmp_path, fake, server, f"{POST}\n---\nMore below", monkeypatch)
     repo = world.clone()
-    checked = run_cli(repo, "validate")
+    checked = run_cli(repo, "validate", "--at", "2026-01-01 08:00")
     assert checked.returncode == 0 and "0 problems" in checked.stderr, checked.stderr
     planned = run_cli(repo, "plan", "--at", "2026-01-01 08:00")
     assert planned.returncode == 0 and "news-ig" in planned.stdout, planned.stderr
