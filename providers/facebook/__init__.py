@@ -16,6 +16,7 @@ from providers.base import (
     Credentials,
     KeyRule,
     MediaRules,
+    Note,
     OnPart,
     Outgoing,
     Receipt,
@@ -118,7 +119,7 @@ def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> 
     return {key: str(value) for key, value in found.items() if value}
 
 
-def diagnose(client: httpx.Client, account: Account, credentials: Credentials) -> list[str]:
+def diagnose(client: httpx.Client, account: Account, credentials: Credentials) -> list[Note]:
     """Permissions the login did not grant. (Whether the app is Live cannot be asked: an app
     in Development mode publishes posts only its own role holders can see.)"""
     user = credentials.get("user_token")
@@ -127,10 +128,11 @@ def diagnose(client: httpx.Client, account: Account, credentials: Credentials) -
     try:
         return _auth.ungranted(client, account, user, _auth.scopes(account))
     except (AuthExpired, AuthRevoked):
-        return [
+        said = (
             "the Facebook login the Page token was read with has ended: posting goes on with "
             f"the Page token, but if Meta refuses it, run `socialgit connect {account.name}`"
-        ]
+        )
+        return [("warning", said)]
 
 
 def post(

@@ -28,7 +28,7 @@ from socialgit.redact import register
 if TYPE_CHECKING:
     import httpx
 
-    from providers.base import Credentials
+    from providers.base import Credentials, Note
     from socialgit.model import Account
 
 FACEBOOK = graph.Product("Facebook", "https://graph.facebook.com", "v25.0")
@@ -215,16 +215,17 @@ def granted(client: httpx.Client, account: Account, user: str) -> set[str]:
     return found
 
 
-def ungranted(client: httpx.Client, account: Account, user: str, wanted: list[str]) -> list[str]:
+def ungranted(client: httpx.Client, account: Account, user: str, wanted: list[str]) -> list[Note]:
     """What ``doctor`` says of the ``wanted`` permissions the login did not grant."""
     have = granted(client, account, user)
     missing = [scope for scope in wanted if scope not in have]
     if not missing:
         return []
-    return [
+    said = (
         f"the app was not granted {', '.join(missing)}: run `socialgit connect "
         f"{account.name}` and allow {'them' if len(missing) > 1 else 'it'}"
-    ]
+    )
+    return [("warning", said)]
 
 
 def scopes(account: Account) -> list[str]:

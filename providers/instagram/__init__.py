@@ -18,6 +18,7 @@ from providers.base import (
     AuthKind,
     Credentials,
     MediaRules,
+    Note,
     OnPart,
     Outgoing,
     Receipt,
@@ -131,14 +132,14 @@ def whoami(client: httpx.Client, account: Account, credentials: Credentials) -> 
     return {key: str(value) for key, value in found.items() if value}
 
 
-def diagnose(client: httpx.Client, account: Account, credentials: Credentials) -> list[str]:
+def diagnose(client: httpx.Client, account: Account, credentials: Credentials) -> list[Note]:
     """The day's publishing quota when it is used up; permissions a Facebook login did not
     grant. (Whether the app is Live cannot be asked: see docs/networks/instagram.md.)"""
     session = _session(client, account, credentials)
-    said = []
+    said: list[Note] = []
     quota = containers.read_quota(session, _publish.FLAVOUR)
     if quota is not None and quota[0] >= quota[1]:
-        said.append(containers.quota_words(session, quota))
+        said.append(("warning", containers.quota_words(session, quota)))
     if _auth.login(account) == "facebook":
         from providers.facebook.auth import ungranted
 

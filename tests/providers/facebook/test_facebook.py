@@ -314,14 +314,17 @@ def test_doctor_names_permissions_the_login_did_not_grant(fake: FakeFacebook) ->
     with fake.client() as client:
         said = facebook.diagnose(client, ACCOUNT, given)
         assert said == [
-            "the app was not granted pages_manage_engagement: run `socialgit connect "
-            "team-facebook` and allow it"
+            (
+                "warning",
+                "the app was not granted pages_manage_engagement: run `socialgit connect "
+                "team-facebook` and allow it",
+            )
         ]
         fake.granted.add("pages_manage_engagement")
         assert facebook.diagnose(client, ACCOUNT, given) == []
         fake.tokens[given["user_token"]].revoked = True
-        (ended,) = facebook.diagnose(client, ACCOUNT, given)
-    assert "has ended" in ended
+        ((severity, ended),) = facebook.diagnose(client, ACCOUNT, given)
+    assert severity == "warning" and "has ended" in ended
 
 
 def test_tokens_travel_as_parameters_never_in_a_post_url(

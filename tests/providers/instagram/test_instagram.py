@@ -345,8 +345,8 @@ def test_doctor_says_when_the_days_limit_is_used_up(fake: FakeInstagram, tmp_pat
     with fake.client() as client:
         assert instagram.diagnose(client, acct(fake), given) == []
         fake.quota_total = 0
-        (said,) = instagram.diagnose(client, acct(fake), given)
-    assert "publishing quota used up" in said
+        ((severity, said),) = instagram.diagnose(client, acct(fake), given)
+    assert severity == "warning" and "publishing quota used up" in said
 
 
 # -- sign-in -------------------------------------------------------------------------------
@@ -394,5 +394,5 @@ def test_doctor_names_permissions_a_facebook_login_did_not_grant(tmp_path: Path)
     given = fake.connected()
     fake.granted.discard("instagram_manage_comments")
     with fake.client() as client:
-        (said,) = instagram.diagnose(client, acct(fake), given)
+        ((_, said),) = instagram.diagnose(client, acct(fake), given)
     assert said.startswith("the app was not granted instagram_manage_comments")
