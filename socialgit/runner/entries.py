@@ -36,7 +36,7 @@ from socialgit.times import iso_utc
 
 # The entry's own fields (above): a network's ``Receipt.details`` never overwrite them.
 _OWN = frozenset(
-    "status key occurrence count at url id parts pending prepared attempts retry_at error".split()  # noqa: SIM905
+    "status key occurrence count at url id sent parts pending prepared attempts retry_at error".split()  # noqa: SIM905, E501
 )
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
@@ -90,7 +90,7 @@ def published(
     entry["sent"] = fingerprint(work.post, work.account)
     entry["parts"] = list(parts)
     for name, value in (details or {}).items():
-        if name not in _OWN:
+        if name not in _OWN and name not in entry:
             entry[name] = value
     entry["attempts"] = attempts
     return entry

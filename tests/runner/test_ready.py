@@ -56,7 +56,9 @@ class Network:
             if self.lose_after_first:
                 self.lose_after_first = False
                 raise OutcomeUnknown("no answer after the first part")
-        return Receipt(ids[0], None, tuple(ids), details={"relays": {"a": "accepted"}})
+        # A network's details never overwrite the entry's own fields.
+        details = {"relays": {"a": "accepted"}, "status": "hijacked", "sent": "x"}
+        return Receipt(ids[0], None, tuple(ids), details=details)
 
     def lookup(self, client: Any, account: Any, credentials: Any, outgoing: Any) -> None:
         return None  # the parts are fixed bytes: resending them is harmless
@@ -100,6 +102,7 @@ def test_prepared_record_is_pushed_before_the_send_and_dropped_once_published(
     done = entry(site, "fixed")
     assert "prepared" not in done
     assert done["relays"] == {"a": "accepted"} and done["parts"] == ["p0", "p1"]
+    assert done["status"] == "published" and done["sent"] != "x"
 
 
 def test_a_rerun_gets_the_same_record_and_prepares_nothing(
