@@ -59,7 +59,8 @@ TITLE = "Pixelfed"
 THREADS: ThreadStyle = "replies"
 _KB = 1024
 # Pixelfed's defaults (config/pixelfed.php): MAX_PHOTO_SIZE 15000 KB, MAX_ALBUM_LENGTH 4,
-# image types; the instance's own values are read before sending.
+# PF_MEDIA_MAX_ALTTEXT_LENGTH 1000, image types; the instance's own values are read before
+# sending where its Mastodon-style /api/v*/instance states them.
 MEDIA = MediaRules(
     max_count=4,
     max_bytes={t: 15000 * _KB for t in ("image/jpeg", "image/png", "image/gif", "image/webp")},
