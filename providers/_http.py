@@ -30,6 +30,7 @@ from socialgit.errors import (
     RateLimited,
     Rejected,
     Transient,
+    UsageError,
 )
 
 if TYPE_CHECKING:
@@ -56,6 +57,23 @@ def on_this_machine(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def instance(account: Account) -> str:
+    """The origin of a network with one server per account (Mastodon, Pixelfed, Lemmy,
+    Misskey): ``base_url``, else the ``instance:`` setting, ``https://`` when none is said."""
+    value = account.settings.get("base_url") or account.settings.get("instance")
+    if not isinstance(value, str) or not value.strip():
+        raise UsageError(
+            f"{account.name}: set `instance:` (https://your.instance) in socialgit.yml"
+        )
+    value = value.strip().rstrip("/")
+    return value if "://" in value else f"https://{value}"
+
+
+def instance_host(account: Account) -> str:
+    """The host name of :func:`instance`, for messages."""
+    return instance(account).split("://", 1)[1].split("/", 1)[0]
 
 
 def now() -> datetime:

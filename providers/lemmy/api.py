@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from providers import _http
-from providers.mastodon.api import base, host
 from socialgit import redact
 from socialgit.errors import (
     AuthExpired,
@@ -29,6 +28,9 @@ if TYPE_CHECKING:
 
     from providers.base import Credentials
     from socialgit.model import Account
+
+base = _http.instance  # the instance's origin (``base_url`` overrides ``instance``)
+host = _http.instance_host
 
 __all__ = ["base", "body", "call", "community", "error", "host", "login"]
 

@@ -24,7 +24,6 @@ from socialgit.errors import (
     ProviderError,
     RateLimited,
     Rejected,
-    UsageError,
 )
 
 if TYPE_CHECKING:
@@ -36,19 +35,8 @@ if TYPE_CHECKING:
 _MB = 1024 * 1024
 
 
-def base(account: Account) -> str:
-    """The instance's origin (``base_url`` overrides ``instance``, as for every network)."""
-    value = account.settings.get("base_url") or account.settings.get("instance")
-    if not isinstance(value, str) or not value.strip():
-        raise UsageError(
-            f"{account.name}: set `instance:` (https://your.instance) in socialgit.yml"
-        )
-    value = value.strip().rstrip("/")
-    return value if "://" in value else f"https://{value}"
-
-
-def host(account: Account) -> str:
-    return base(account).split("://", 1)[1].split("/", 1)[0]
+base = _http.instance  # the instance's origin (``base_url`` overrides ``instance``)
+host = _http.instance_host
 
 
 def title(account: Account) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from providers import _http
-from providers.mastodon.api import base, host
 from socialgit import redact
 from socialgit.errors import AuthRevoked, OutcomeUnknown, ProviderError, Rejected, Transient
 
@@ -19,6 +18,9 @@ if TYPE_CHECKING:
 
     from providers.base import Credentials
     from socialgit.model import Account
+
+base = _http.instance  # the instance's origin (``base_url`` overrides ``instance``)
+host = _http.instance_host
 
 __all__ = ["base", "call", "error", "host", "token"]
 
