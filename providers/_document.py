@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from providers.base import Outgoing
+from providers.base import BodyFormat, Outgoing
 from socialgit.times import iso_utc
 
 VERSION = 1  # bumped when a field changes meaning; receivers may check it
 
 
-def document(outgoing: Outgoing) -> dict[str, Any]:
-    """Text, thread parts and media (repository-relative paths, alt text) plus the key."""
+def document(outgoing: Outgoing, form: BodyFormat | None = None) -> dict[str, Any]:
+    """Text, thread parts and media (repository-relative paths, alt text) plus the key; for
+    an article (``form``), its body in that format too."""
     parts = [
         {
             "text": part.text,
@@ -40,4 +41,6 @@ def document(outgoing: Outgoing) -> dict[str, Any]:
         "parts": parts,
         # Only when the post sets any (title, link, tags, canonical_url, cover, excerpt, slug).
         **({"keys": keys} if keys else {}),
+        # Only for an article: the whole body rendered (socialgit.longform), one part above.
+        **({"format": form, "body": outgoing.body} if form is not None else {}),
     }

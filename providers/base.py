@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 # How the later parts of a thread go out; "single": the network takes one part (Pinterest,
 # YouTube), so a post with more is refused at validation for that target.
 ThreadStyle = Literal["replies", "comments", "messages", "document", "single"]
+# What a long-form network takes as an article's body (``long_form``): the Markdown rendered
+# to HTML, or the Markdown itself; images in it are uploaded and their URLs rewritten either way.
+BodyFormat = Literal["html", "markdown"]
 # "browser": a sign-in page that is not OAuth2 (Misskey's MiAuth), through connect's callback.
 AuthKind = Literal["oauth2", "browser", "app_password", "token", "webhook", "none"]
 Credentials = dict[str, Any]  # a decrypted vault entry; never printed, never logged
@@ -41,6 +44,7 @@ class Setting:
     kind: type[str] | type[int] | type[bool] | type[list[str]]  # list: a YAML list of texts
     required: bool = False
     help: str = ""
+    choices: tuple[str, ...] = ()  # the values a text setting may take; empty: any
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,15 @@ class OutgoingMedia:
     mime: str
     alt: str
     url: str | None = None  # public URL, for networks that fetch media themselves
+
+
+@dataclass(frozen=True, slots=True)
+class Uploaded:
+    """An image a long-form network took (``upload_image``): where it serves it, and its id
+    where a post refers to images by id (WordPress's featured image)."""
+
+    url: str
+    id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +122,12 @@ class Outgoing:
     # anything was sent (this run, or the one that first claimed it); None for networks that
     # prepare nothing, or when a caller other than the runner did not prepare.
     prepared: Mapping[str, Any] | None = None
+    # Long-form networks (``long_form``) only: the article's body in their format, its images'
+    # URLs the ones ``upload_image`` returned; and every image uploaded for it, by repository
+    # path (the body's and the cover's). ``parts`` then holds one part: the Markdown as
+    # written, with the body's images as its media.
+    body: str = ""
+    images: Mapping[str, Uploaded] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,3 +263,15 @@ class Provider(Network, Protocol):
         ``Outgoing.prepared`` to ``post`` and ``lookup`` in this run and every rerun, on any
         machine. Plain YAML values; may use the network (e.g. to upload media), never to
         publish."""
+
+    def long_form(self, account: Account) -> BodyFormat | None:
+        """``"html"`` or ``"markdown"`` for a network of articles (WordPress, Dev.to): the body
+        is one document, never split at ``---``, delivered as ``Outgoing.body``. None: short
+        posts, the body split into thread parts."""
+
+    def upload_image(
+        self, client: httpx.Client, account: Account, credentials: Credentials, image: OutgoingMedia
+    ) -> Uploaded:
+        """Long-form networks: put one image (of the body, or the cover) where the article can
+        show it. The runner calls it once per image and delivery, records the answer before
+        ``post``, and never calls it again for that image on a rerun."""

@@ -12,13 +12,13 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from providers.base import KeyRule
+from providers.base import KeyRule, Uploaded
 from socialgit.errors import Unsupported
 
 if TYPE_CHECKING:
     import httpx
 
-    from providers.base import Credentials, Note, Outgoing
+    from providers.base import BodyFormat, Credentials, Note, Outgoing, OutgoingMedia
     from socialgit.model import Account
 
 OPTIONAL = (
@@ -33,6 +33,8 @@ OPTIONAL = (
     "expires_at",
     "diagnose",
     "prepare",
+    "long_form",
+    "upload_image",
 )
 
 REFRESH_FIELDS: tuple[str, ...] = ()  # refresh_token writes nothing beyond SECRETS
@@ -80,3 +82,20 @@ def prepare(
 ) -> dict[str, Any] | None:
     """Nothing to record before sending: the runner makes no extra commit."""
     return None
+
+
+def long_form(account: Account) -> BodyFormat | None:
+    """Short posts: the body is split into thread parts at ``---``."""
+    return None
+
+
+def upload_image(
+    client: httpx.Client, account: Account, credentials: Credentials, image: OutgoingMedia
+) -> Uploaded:
+    """A network that fetches images itself: the image's public URL, from ``media_base_url``."""
+    if image.url is None:
+        raise Unsupported(
+            f"{account.provider} takes images by public URL: set `media_base_url:` in "
+            f"socialgit.yml to where this repository's files are served ({image.path})"
+        )
+    return Uploaded(image.url)

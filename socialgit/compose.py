@@ -29,6 +29,7 @@ class Prepared:
     account: str
     provider: str
     parts: tuple[PreparedPart, ...]
+    article: bool = False  # a long-form target: one part, the whole body (socialgit.longform)
 
     @property
     def length(self) -> int:
@@ -49,11 +50,39 @@ def parts_for(post: Post, account: Account) -> tuple[Part, ...]:
     return post.parts
 
 
+def article(post: Post, account: Account) -> tuple[str, int]:
+    """A long-form target's Markdown and the file line it starts on: its override's text (by
+    account, then provider), else the body; as written, whole."""
+    for name in (account.name, account.provider):
+        override = post.overrides.get(name)
+        if override is not None and override.text is not None:
+            return override.text, override.text_line
+    return post.body, post.body_line
+
+
+def _article_part(post: Post, account: Account) -> Part:
+    """The one part a long-form target receives: the whole Markdown, its images as media."""
+    from socialgit import longform
+
+    text, line = article(post, account)
+    stripped = text.lstrip("\n")
+    line += len(text) - len(stripped)  # blank lines above the first line of text
+    text = stripped.rstrip()
+    return Part(text, longform.images(text, line, post.path), line)
+
+
+def receives(post: Post, account: Account) -> tuple[Part, ...]:
+    """The parts ``account`` receives: its thread, or for an article one part, the whole."""
+    if PROVIDERS[account.provider].long_form(account) is not None:
+        return (_article_part(post, account),)
+    return parts_for(post, account)
+
+
 def fingerprint(post: Post, account: Account) -> str:
     """A digest of what ``account`` receives of ``post`` (texts, images and alt texts), kept
     in a published result: comparing it later tells whether the post was edited since."""
     digest = hashlib.sha256()
-    for part in parts_for(post, account):
+    for part in receives(post, account):
         digest.update(b"\0part\0" + part.text.encode())
         for media in part.media:
             digest.update(b"\0media\0" + media.path.encode() + b"\0" + media.alt.encode())
@@ -62,6 +91,7 @@ def fingerprint(post: Post, account: Account) -> str:
 
 def prepare(post: Post, account: Account) -> Prepared:
     provider = PROVIDERS[account.provider]
+    parts = receives(post, account)
     prepared = tuple(
         PreparedPart(
             text=part.text,
@@ -71,9 +101,10 @@ def prepare(post: Post, account: Account) -> Prepared:
             line=part.line,
             problems=tuple(provider.text_problems(part.text)),
         )
-        for part in parts_for(post, account)
+        for part in parts
     )
-    return Prepared(account.name, account.provider, prepared)
+    article = provider.long_form(account) is not None
+    return Prepared(account.name, account.provider, prepared, article)
 
 
 def over_at(provider_name: str, text: str, limit: int) -> int | None:

@@ -231,6 +231,14 @@ def _accounts(node: Node | None, out: fields.Findings) -> dict[str, Account]:
                 )
                 broken = True
                 continue
+            if text is not None and spec is not None and spec.choices and text not in spec.choices:
+                out.at(
+                    value,
+                    f"{key} must be one of {', '.join(spec.choices)}"
+                    f"{fields.suggest(text, spec.choices)}",
+                )
+                broken = True
+                continue
             values[key] = text
         for key, spec in provider.SETTINGS.items():
             if spec.required and key not in settings:

@@ -34,7 +34,7 @@ class Report:
 
     def light(self) -> Report:
         """What a plan needs, without texts: small and quick to load from the cache."""
-        post = replace(self.post, parts=(), overrides={}, keys={}) if self.post else None
+        post = replace(self.post, parts=(), overrides={}, keys={}, body="") if self.post else None
         return replace(self, post=post, prepared={}, parsed=None)
 
 
@@ -142,25 +142,28 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
     if post is None:
         return Report(rel, None, tuple(out.problems), {})
 
-    prepared: dict[str, Prepared] = {}
+    # Articles (long-form targets) read the body whole, with images anywhere in it.
+    prepared = {name: prepare(post, config.accounts[name]) for name in post.targets}
+    articles = [part for ready in prepared.values() for part in ready.parts if ready.article]
     seen_media: dict[str, tuple[str, int]] = {}
     media_deps: dict[str, Signature | None] = {}
-    for part in (*post.parts, *(p for o in post.overrides.values() for p in o.parts)):
-        for item in part.media:
-            if item.path in media_deps:
-                continue
-            media_deps[item.path] = signature(root / item.path)
-            known = inspect(root, item, out)
-            if known is not None:
-                seen_media[item.path] = known
-            if not item.alt:
-                out.add(
-                    item.line,
-                    1,
-                    f"image {item.path!r} has no alt text: describe it for "
-                    "people who cannot see it",
-                    "warning",
-                )
+    attached: list[Media] = [m for part in post.parts for m in part.media]
+    attached += [m for o in post.overrides.values() for part in o.parts for m in part.media]
+    attached += [m for part in articles for m in part.media]
+    for item in attached:
+        if item.path in media_deps:
+            continue
+        media_deps[item.path] = signature(root / item.path)
+        known = inspect(root, item, out)
+        if known is not None:
+            seen_media[item.path] = known
+        if not item.alt:
+            out.add(
+                item.line,
+                1,
+                f"image {item.path!r} has no alt text: describe it for people who cannot see it",
+                "warning",
+            )
     covers = [post.keys.get("cover"), *(o.keys.get("cover") for o in post.overrides.values())]
     for cover in covers:
         if cover is None or not isinstance(cover.value, str) or cover.value in media_deps:
@@ -171,10 +174,8 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
             out.add(cover.line, cover.column, f"cover {cover.value!r} must be an image")
     postkeys.check(post, config.accounts, out)
     check_edits(post, config.accounts, out)
-    for name in post.targets:
+    for name, ready in prepared.items():
         account = config.accounts[name]
-        ready = prepare(post, account)
-        prepared[name] = ready
         if ready.parts:
             check_required(account, ready.parts[0].media, ready.parts[0].line, out)
         _one_part(name, account.provider, ready, out)

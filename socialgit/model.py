@@ -68,6 +68,7 @@ class Override:
     line: int
     parts: tuple[Part, ...] = ()
     keys: dict[str, Key] = field(default_factory=dict)
+    text_line: int = 0  # file line of the text's first line (an article reads it whole)
 
 
 @dataclass(frozen=True)
@@ -112,3 +113,7 @@ class Post:
     target_lines: dict[str, int] = field(default_factory=dict)
     keys: dict[str, Key] = field(default_factory=dict)  # title, link, tags, … as written
     id_line: int = 1  # line of ``id:``
+    # The body as written, for networks of articles (socialgit.longform): one document,
+    # not split into parts; ``body_line`` is the file line of its first line.
+    body: str = ""
+    body_line: int = 0

@@ -210,13 +210,18 @@ def _build(
         if until is not None and publish is not None and until < publish[0]:
             out.at(top["until"], "until is before publish_at: the post would never go out")
 
-    parts = parse_body(file.body, file.body_line, path, out)
+    # Image syntax left in a text is an error only where it would go out as text: to a
+    # short-form target. An article renders it (socialgit.longform).
+    leaks: dict[str, fields.Findings] = {"": fields.Findings(path)}
+    parts = parse_body(file.body, file.body_line, path, leaks[""])
     if not parts:
         out.add(file.body_line, 1, "the post has no text: write it below the front-matter")
 
     keys = postkeys.parse(top, path, out)
     results = _results(top.get("results"), out)
-    overrides = _overrides(top.get("overrides"), path, config, set(results), out)
+    overrides = _overrides(top.get("overrides"), path, config, set(results), out, leaks)
+    for source in _read_as_text(targets, overrides, config):
+        out.problems.extend(leaks[source].problems if source in leaks else ())
     if publish is None:
         return None
     post = Post(
@@ -236,6 +241,8 @@ def _build(
         target_lines=target_lines,
         keys=keys,
         id_line=top["id"].line if "id" in top else 1,
+        body=file.body,
+        body_line=file.body_line,
     )
     for name, item in unknown:
         # An account removed from socialgit.yml is needed only by deliveries still to come:
@@ -286,8 +293,27 @@ def _repeat(node: Node | None, out: fields.Findings) -> str | None:
     return expr
 
 
+def _read_as_text(targets: list[str], overrides: dict[str, Override], config: Config) -> set[str]:
+    """The texts short-form targets receive: ``""`` for the body, or an override's name."""
+    read = set()
+    for name in targets:
+        account = config.accounts[name]
+        if PROVIDERS[account.provider].long_form(account) is not None:
+            continue
+        source = next(
+            (n for n in (name, account.provider) if n in overrides and overrides[n].parts), ""
+        )
+        read.add(source)
+    return read
+
+
 def _overrides(
-    node: Node | None, path: str, config: Config, recorded: set[str], out: fields.Findings
+    node: Node | None,
+    path: str,
+    config: Config,
+    recorded: set[str],
+    out: fields.Findings,
+    leaks: dict[str, fields.Findings],
 ) -> dict[str, Override]:
     if node is None:
         return {}
@@ -312,14 +338,16 @@ def _overrides(
         text_node = body.value.get("text")
         text = fields.string(text_node, "text", out) if text_node else None
         parts: tuple[Part, ...] = ()
+        first = 0
         if text is not None and text_node is not None:
             # A multi-line text is a block scalar (`text: |`): it starts below its key.
             first = text_node.line + (1 if "\n" in text else 0)
-            parts = tuple(parse_body(text, first, path, out))
+            leaks[name] = fields.Findings(path)
+            parts = tuple(parse_body(text, first, path, leaks[name]))
             if not parts:
                 out.at(text_node, f"override {name!r} has an empty text")
         keys = postkeys.parse(body.value, path, out)
-        found[name] = Override(name, text, body.key_line, parts, keys)
+        found[name] = Override(name, text, body.key_line, parts, keys, first)
     return found
 
 

@@ -87,6 +87,7 @@ PARSERS: dict[str, Parser] = {
     "tags": _tags,
     "canonical_url": _url,
     "cover": _line,
+    "cover_alt": _line,
     "excerpt": _text,
     "slug": _slug,
 }
@@ -128,10 +129,14 @@ def check(post: Post, accounts: dict[str, Account], out: fields.Findings) -> Non
     from providers import PROVIDERS
 
     used: set[str] = set()
+    bare_covers: set[tuple[int, int]] = set()
     for name in post.targets:
         account = accounts[name]
         provider = PROVIDERS[account.provider]
         keys = resolve(post, account)
+        cover = keys.get("cover")
+        if cover is not None and "cover_alt" in provider.KEYS and "cover_alt" not in keys:
+            bare_covers.add((cover.line, cover.column))
         for key_name, rule in provider.KEYS.items():
             used.add(key_name)
             key = keys.get(key_name)
@@ -158,6 +163,8 @@ def check(post: Post, accounts: dict[str, Account], out: fields.Findings) -> Non
                     )
                 if rule.pattern is not None and not re.fullmatch(rule.pattern, item):
                     out.add(key.line, key.column, f"{who}: {key_name} {rule.pattern_help}")
+    for line, column in sorted(bare_covers):
+        out.add(line, column, "the cover has no alt text: describe it in `cover_alt:`", "warning")
     _unused(post, accounts, used, out)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from providers import PROVIDERS
-from socialgit import postkeys
+from socialgit import longform, postkeys
 from socialgit.compose import facets, over_at
 from socialgit.content import Content, load_content
 from socialgit.errors import ProblemsFound, UsageError
@@ -55,6 +55,11 @@ def preview_document(content: Content, rel: str) -> dict[str, Any]:
             k: list(v) if isinstance(v, tuple) else v for k, v in keys.items() if k in uses
         }
         target["parts"] = parts
+        form = PROVIDERS[account.provider].long_form(account)
+        if form is not None:
+            # What the network receives, but for the images' URLs, which come on upload.
+            target["format"] = form
+            target["body"] = longform.render(prepared.parts[0].text, rel, form, lambda path: None)
         targets.append(target)
     problems = [p.as_dict() for p in report.problems]
     return {"post": rel, "targets": targets, "problems": problems}

@@ -146,6 +146,9 @@ def preview_text(document: dict[str, Any]) -> str:
         for name, value in target.get("keys", {}).items():
             shown = ", ".join(value) if isinstance(value, list) else value
             lines.append(f"   {name}: {shown}")
+        if "body" in target:
+            lines.extend(_article(target))
+            continue
         many = len(target["parts"]) > 1
         for number, part in enumerate(target["parts"], 1):
             over = part["length"] - part["limit"]
@@ -163,6 +166,20 @@ def preview_text(document: dict[str, Any]) -> str:
             if found:
                 lines.append(f"   facets: {', '.join(found)}")
     return "\n".join(lines) + "\n"
+
+
+def _article(target: dict[str, Any]) -> list[str]:
+    """A long-form target: the body as the network receives it (images keep their paths
+    until they are uploaded), and the images it will upload."""
+    part = target["parts"][0]
+    flag = "  TOO LONG" if part["length"] > part["limit"] else ""
+    form = "HTML" if target["format"] == "html" else "Markdown"
+    lines = [f"-- article as {form}, {part['length']}/{part['limit']}{flag}"]
+    lines.extend(f"   {line}" for line in target["body"].rstrip("\n").split("\n"))
+    for media in part["media"]:
+        alt = media["alt"] or "(no alt text)"
+        lines.append(f"   [image {media['path']}, uploaded to {target['account']}: {alt}]")
+    return lines
 
 
 def _facet_label(text: str, facet: dict[str, Any]) -> str:

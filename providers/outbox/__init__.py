@@ -14,6 +14,7 @@ from providers.base import (
     IMAGE_TYPES,
     VIDEO_TYPES,
     AuthKind,
+    BodyFormat,
     Credentials,
     KeyRule,
     MediaRules,
@@ -22,6 +23,7 @@ from providers.base import (
     Receipt,
     Setting,
     ThreadStyle,
+    Uploaded,
 )
 from socialgit import postkeys
 from socialgit.errors import Transient, Unsupported
@@ -29,6 +31,7 @@ from socialgit.errors import Transient, Unsupported
 if TYPE_CHECKING:
     import httpx
 
+    from providers.base import OutgoingMedia
     from socialgit.model import Account, Part
 
 NAME = "outbox"
@@ -38,6 +41,12 @@ MEDIA = MediaRules(max_count=100, max_bytes={t: 1 << 40 for t in IMAGE_TYPES | V
 SETTINGS: Mapping[str, Setting] = {
     "path": Setting(str, required=True, help="folder, relative to the repository root"),
     "limit": Setting(int, help="a length limit to check posts against (default: none)"),
+    "format": Setting(
+        str,
+        help="html or markdown: take each post as one article, its body in that format "
+        "(default: short posts, split into parts)",
+        choices=("html", "markdown"),
+    ),
 }
 # The document carries every post key, for the receiver to use as it likes.
 KEYS: Mapping[str, KeyRule] = {name: KeyRule() for name in postkeys.NAMES}
@@ -57,6 +66,19 @@ def limit(account: Account, part: Part) -> int:
 AUTH: AuthKind = "none"
 # The file named by the key is the record: ``lookup`` can always tell, so never resend blind.
 RESEND_IN_DOUBT = False
+
+
+def long_form(account: Account) -> BodyFormat | None:
+    form = account.settings.get("format")
+    return "html" if form == "html" else "markdown" if form == "markdown" else None
+
+
+def upload_image(
+    client: httpx.Client, account: Account, credentials: Credentials, image: OutgoingMedia
+) -> Uploaded:
+    """Nothing leaves the repository: an article's images keep their path in it (or their
+    public URL, with ``media_base_url``)."""
+    return Uploaded(image.url or image.path)
 
 
 def folder(account: Account, root: Path) -> Path:
@@ -103,7 +125,8 @@ def post(
     """Write the delivery atomically: a reader sees the whole file or none (rename)."""
     target = file_for(account, outgoing)
     if not target.exists():  # written before (a rerun): the same key is the same delivery
-        body = json.dumps(document(outgoing), ensure_ascii=False, indent=2) + "\n"
+        made = document(outgoing, long_form(account))
+        body = json.dumps(made, ensure_ascii=False, indent=2) + "\n"
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=target.parent)

@@ -38,7 +38,7 @@ from socialgit.errors import (
 )
 from socialgit.media import sniff
 from socialgit.model import Account, Config
-from socialgit.runner import entries
+from socialgit.runner import articles, entries
 from socialgit.runner.pause import pause
 from socialgit.runner.work import Work
 from socialgit.times import iso_utc, zone
@@ -214,6 +214,10 @@ def _send(
         # Each call (again after a refresh or a short wait) resumes from the step in flight.
         now_out = replace(outgoing, pending=pending[0], on_pending=on_pending)
         try:
+            now_out = articles.ready(
+                provider, ctx.client, work.account, auth.credentials, now_out, work.uploads,
+                lambda: ctx.record_pending(work, list(parts), pending[0]),
+            )  # fmt: skip
             receipt = provider.post(
                 ctx.client, work.account, auth.credentials, now_out, tuple(parts), on_part
             )
@@ -389,6 +393,7 @@ def outgoing_for(work: Work, ctx: Context) -> Outgoing:
     ]
     keys = postkeys.values(postkeys.resolve(work.post, work.account))
     cover = keys.pop("cover", None)
+    cover_alt = keys.get("cover_alt", "")
     return Outgoing(
         key=work.key,
         post=work.post.path,
@@ -397,7 +402,7 @@ def outgoing_for(work: Work, ctx: Context) -> Outgoing:
         account=work.account.name,
         root=ctx.root,
         keys=keys,
-        cover=_media(ctx, cover, "") if isinstance(cover, str) else None,
+        cover=_media(ctx, cover, str(cover_alt)) if isinstance(cover, str) else None,
         done=work.done,
         pending=work.pending,
         prepared=work.prepared,

@@ -17,6 +17,8 @@ Entry fields, in this order when present:
     prepared    not yet published: what the network's ``prepare`` built and the runner pushed
                 before anything was sent (Nostr's signed events), handed back on every rerun
     (details)   published: what the network adds (Nostr's ``relays``), after ``parts``
+    uploads     an article's images uploaded so far, by path: ``{url, id}`` each; a rerun
+                uses them instead of uploading again (socialgit.runner.articles)
     attempts    send attempts made for this occurrence
     retry_at    status error with retry_at: a transient failure, tried again from then on
     error       what went wrong, or why it waits, in words a person can act on
@@ -36,7 +38,10 @@ from socialgit.times import iso_utc
 
 # The entry's own fields (above): a network's ``Receipt.details`` never overwrite them.
 _OWN = frozenset(
-    "status key occurrence count at url id sent parts pending prepared attempts retry_at error".split()  # noqa: SIM905, E501
+    (
+        *("status", "key", "occurrence", "count", "at", "url", "id", "sent", "parts"),
+        *("pending", "prepared", "uploads", "attempts", "retry_at", "error"),
+    )
 )
 BACKOFF_FIRST = timedelta(minutes=5)
 BACKOFF_MAX = timedelta(hours=6)
@@ -66,6 +71,7 @@ def claim(
         entry["parts"] = done
     _pending(entry, work.pending if pending is None else pending)
     _prepared(entry, work)
+    _uploads(entry, work)
     entry["attempts"] = work.attempts
     return entry
 
@@ -113,6 +119,7 @@ def failed(
         entry["parts"] = list(parts)
     _pending(entry, work.pending if pending is None else pending)
     _prepared(entry, work)
+    _uploads(entry, work)
     entry["attempts"] = attempts
     if retry_at is not None:
         entry["retry_at"] = iso_utc(retry_at)
@@ -128,6 +135,14 @@ def _pending(entry: dict[str, Any], pending: str) -> None:
 def _prepared(entry: dict[str, Any], work: Work) -> None:
     if work.prepared is not None:
         entry["prepared"] = dict(work.prepared)
+
+
+def _uploads(entry: dict[str, Any], work: Work) -> None:
+    if work.uploads:
+        entry["uploads"] = {
+            path: {"url": made.url, **({"id": made.id} if made.id else {})}
+            for path, made in work.uploads.items()
+        }
 
 
 def missed(item: Missed, at: datetime) -> dict[str, Any]:

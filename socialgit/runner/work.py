@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from providers.base import Uploaded
 from socialgit.content import Content
 from socialgit.model import Account, Post
 from socialgit.plan import plan
@@ -28,6 +29,17 @@ class Work:
     previous: dict[str, Any] | None  # the results entry before this run (any occurrence)
     same: bool  # ``previous`` is about this occurrence (a retry or a claim in doubt)
     made: Mapping[str, Any] | None = None  # what this run's ``prepare`` built (runner.ready)
+    # An article's images uploaded for this delivery, by repository path: those an earlier
+    # attempt recorded, then those this run uploads (socialgit.runner.articles). Every entry
+    # written for this work until it is published carries them as ``uploads``.
+    uploads: dict[str, Uploaded] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        recorded = (self.previous or {}).get("uploads") if self.same else None
+        if isinstance(recorded, dict) and not self.uploads:
+            for path, value in recorded.items():
+                if isinstance(value, dict) and isinstance(value.get("url"), str):
+                    self.uploads[str(path)] = Uploaded(value["url"], str(value.get("id") or ""))
 
     @property
     def recurring(self) -> bool:
