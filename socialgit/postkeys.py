@@ -135,7 +135,8 @@ def check(post: Post, accounts: dict[str, Account], out: fields.Findings) -> Non
         provider = PROVIDERS[account.provider]
         keys = resolve(post, account)
         cover = keys.get("cover")
-        if cover is not None and "cover_alt" in provider.KEYS and "cover_alt" not in keys:
+        takes_alt = "cover_alt" in provider.KEYS and provider.long_form(account) is not None
+        if cover is not None and takes_alt and "cover_alt" not in keys:
             bare_covers.add((cover.line, cover.column))
         for key_name, rule in provider.KEYS.items():
             used.add(key_name)

@@ -128,19 +128,19 @@ def test_preview_shows_the_article_as_html_and_the_short_target_as_parts(
     repo: Repo, capsys: pytest.CaptureFixture[str]
 ) -> None:
     site(repo)
-    body = "Intro ![pic](img/logo.png)\n\n---\n\nMore."
+    body = "Intro\n\n![pic](img/logo.png)\n\n---\n\nMore."
     rel = repo.post("a", "publish_at: 2026-12-01 09:00\ntargets: [blog, demo]\ntitle: T", body)
     shown = run(capsys, "-C", str(repo.root), "preview", str(repo.root / rel))
     assert shown.code == 0, shown.err
     blog, short = shown.out.split("== demo")
     assert "-- article as HTML" in blog
-    assert '<p>Intro <img src="img/logo.png" alt="pic" /></p>\n   <hr />' in blog
+    assert '<p><img src="img/logo.png" alt="pic" /></p>\n   <hr />' in blog
     assert "[image content/img/logo.png, uploaded to blog: pic]" in blog
     assert "part 2/2" in short  # the same body, still a thread for the short target
     asked = ("preview", str(repo.root / rel), "--format", "json")
     document = json.loads(run(capsys, "-C", str(repo.root), *asked).out)
     article = document["targets"][0]
-    assert article["format"] == "html" and article["body"].startswith("<p>Intro <img")
+    assert article["format"] == "html" and article["body"].startswith("<p>Intro</p>\n<p><img")
     assert len(article["parts"]) == 1 and article["parts"][0]["media"][0]["alt"] == "pic"
 
 
@@ -152,7 +152,7 @@ def test_an_article_goes_out_whole_with_its_images_and_cover(
         "publish_at: 2026-12-01 09:00\ntargets: [blog, demo]\ntitle: T\n"
         "cover: img/logo.png\ncover_alt: The logo"
     )
-    repo.post("a", front, "One ![pic](img/c%20d.png)\n\n---\n\nTwo.")
+    repo.post("a", front, "One\n![pic](img/c%20d.png)\n\n---\n\nTwo.")
     repo.git("init", "-q", "-b", "main")
     repo.git("add", "-A")
     repo.git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "posts")
@@ -161,9 +161,26 @@ def test_an_article_goes_out_whole_with_its_images_and_cover(
     (article,) = (json.loads(p.read_text()) for p in (repo.root / "blog-out").glob("*.json"))
     assert article["format"] == "html"
     assert article["body"] == (
-        '<p>One <img src="content/img/c d.png" alt="pic" /></p>\n<hr />\n<p>Two.</p>\n'
+        '<p>One\n<img src="content/img/c d.png" alt="pic" /></p>\n<hr />\n<p>Two.</p>\n'
     )
-    assert [p["text"] for p in article["parts"]] == ["One ![pic](img/c%20d.png)\n\n---\n\nTwo."]
+    assert [p["text"] for p in article["parts"]] == ["One\n![pic](img/c%20d.png)\n\n---\n\nTwo."]
     assert article["keys"]["cover_alt"] == "The logo"
     (short,) = (json.loads(p.read_text()) for p in (repo.root / "outbox").glob("*.json"))
     assert "body" not in short and len(short["parts"]) == 2  # short targets: as before
+
+
+def test_an_image_inside_text_is_an_error_only_where_it_would_go_out_as_text(
+    repo: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site(repo)
+    body = "Intro with ![pic](img/logo.png) inside.\n"
+    # The article renders it; the short target has its own text.
+    repo.post("a", "publish_at: 2026-12-01 09:00\ntargets: [blog, demo]\ntitle: T\n"
+              "overrides:\n  demo:\n    text: Read the article.", body)  # fmt: skip
+    code, found = problems_of(capsys, repo)
+    assert code == 0 and not [p for p in found if p["severity"] == "error"], found
+    # Sent to the short target as it is, it would go out as Markdown: an error at its line.
+    repo.post("a", "publish_at: 2026-12-01 09:00\ntargets: [blog, demo]\ntitle: T", body)
+    code, found = problems_of(capsys, repo)
+    assert code == 1
+    assert_problem(found, "content/a.md", 6, "an image inside a line of text is not attached")
