@@ -112,18 +112,21 @@ def token_request(
     client_secret: str | None = None,
     auth: str = "basic",
     now: datetime | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Credentials:
     """POST a token request and classify the answer (see the module's docstring).
 
     ``auth``: ``basic`` (client_secret_basic, RFC 6749 §2.3.1) or ``post`` (the secret in
-    the form); a public client (no secret) sends ``client_id`` in the form either way.
+    the form); a public client (no secret) sends ``client_id`` in the form either way,
+    except with ``basic-always``: HTTP Basic with an empty password (Reddit's installed
+    apps). ``headers``: more request headers (Reddit wants its User-Agent everywhere).
     """
     import httpx  # here, not at the top: `plan` and `validate` never need it
 
     data = dict(form)
     basic: httpx.BasicAuth | None = None
-    if client_secret and auth == "basic":
-        basic = httpx.BasicAuth(client_id, client_secret)
+    if (client_secret and auth == "basic") or auth == "basic-always":
+        basic = httpx.BasicAuth(client_id, client_secret or "")
     else:
         data["client_id"] = client_id
         if client_secret:
@@ -135,7 +138,7 @@ def token_request(
             url,
             data=data,
             auth=basic or httpx.USE_CLIENT_DEFAULT,
-            headers={"Accept": "application/json"},
+            headers={"Accept": "application/json", **(headers or {})},
         )
     except httpx.TimeoutException:
         failure = Transient(
