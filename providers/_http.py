@@ -17,7 +17,7 @@ body-provided waits become :class:`RateLimited` with an absolute ``until``; 5xx 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -232,3 +232,34 @@ def header_seconds(response: httpx.Response, name: str) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def signed_upload(
+    client: httpx.Client,
+    url: str,
+    fields: Mapping[str, str],
+    file: tuple[str, Any, str],
+    *,
+    op: str,
+    what: str,
+) -> httpx.Response:
+    """POST ``file`` (name, bytes or an open file, MIME type) to a storage form a network
+    signed for one upload (an S3 POST policy: Pinterest's videos, Reddit's images), with all
+    of its ``fields``. No Authorization header goes there, and the fields (a signature, a
+    session token) stay out of every message. Sending it again is harmless: nothing is
+    public until the network's own request names the upload. ``what`` names the file."""
+    response = send(
+        client,
+        "POST",
+        url,
+        op=op,
+        secrets=tuple(fields.values()),
+        idempotent=True,
+        data=dict(fields),
+        files={"file": file},
+    )
+    if response.status_code >= 500:
+        raise Transient(f"{op} failed (HTTP {response.status_code}); will retry")
+    if not response.is_success:
+        raise Rejected(f"{what}: the upload was refused (HTTP {response.status_code})")
+    return response

@@ -137,22 +137,14 @@ def _upload(
     except OSError as exc:
         raise Rejected(f"{item.path}: cannot be read ({exc.strerror})") from None
     with handle:
-        # The form is signed for this one upload (policy, signature, session token): no
-        # Authorization header goes to the storage host, and its fields stay out of messages.
-        response = _http.send(
+        _http.signed_upload(
             client,
-            "POST",
             url,
+            form,
+            (item.file.name, handle, item.mime),
             op="Pinterest video upload",
-            secrets=tuple(form.values()),
-            idempotent=True,
-            data=form,
-            files={"file": (item.file.name, handle, item.mime)},
+            what=item.path,
         )
-    if response.status_code >= 500:
-        raise Transient(f"Pinterest video upload failed (HTTP {response.status_code}); will retry")
-    if not response.is_success:
-        raise Rejected(f"{item.path}: the video upload was refused (HTTP {response.status_code})")
     return str(media_id)
 
 

@@ -64,21 +64,16 @@ def upload(
         data = item.file.read_bytes()
     except OSError as exc:
         raise Rejected(f"{item.path}: cannot be read ({exc.strerror})") from None
-    # The form is signed for this upload: no bearer token goes to the storage host.
-    response = _http.send(
+    if "key" not in fields:
+        raise Transient("Reddit image upload: the upload form has no key; will retry")
+    _http.signed_upload(
         client,
-        "POST",
         address,
+        fields,
+        (item.file.name, data, item.mime),
         op="Reddit image upload",
-        secrets=tuple(fields.values()),
-        idempotent=True,
-        data=fields,
-        files={"file": (item.file.name, data, item.mime)},
+        what=item.path,
     )
-    if response.status_code >= 500:
-        raise Transient(f"Reddit image upload failed (HTTP {response.status_code}); will retry")
-    if not response.is_success or "key" not in fields:
-        raise Rejected(f"{item.path}: Reddit's storage refused it (HTTP {response.status_code})")
     return Uploaded(url=f"{address.rstrip('/')}/{fields['key']}", asset_id=str(asset_id))
 
 

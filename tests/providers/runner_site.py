@@ -17,6 +17,7 @@ import yaml
 
 from providers.base import Credentials
 from socialgit.runner import Hooks, Options, RunReport, publish, run
+from tests.cli_run import Outcome
 from tests.conftest import Repo
 
 DUE = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -120,3 +121,31 @@ def fresh_clone(site: Repo, name: str = "rerun") -> Repo:
     where = site.root.parent / name
     subprocess.run(["git", "clone", "-q", remote, str(where)], check=True, capture_output=True)
     return Repo(where)
+
+
+def publish_cli(
+    capsys: pytest.CaptureFixture[str],
+    repo: Repo,
+    monkeypatch: pytest.MonkeyPatch,
+    handler: Handler,
+    credentials: Mapping[str, Credentials],
+    at: str,
+) -> Outcome:
+    """``socialgit publish --no-push --at AT`` as a person runs it, in ``repo`` made a git
+    repository with ``credentials`` (account → entry) in a new vault, every request going
+    to ``handler``."""
+    from socialgit.credentials.vault import Vault, new_key
+    from tests.cli_run import run as cli
+
+    monkeypatch.setenv("SOCIALGIT_KEY", new_key())
+    vault = Vault.open(repo.root)
+    for name, entry in credentials.items():
+        vault.put(name, dict(entry), {})
+    vault.save()
+    repo.git("init", "-q", "-b", "main")
+    repo.git("add", "-A")
+    repo.git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "posts")
+    monkeypatch.setattr(
+        run, "_client", lambda: httpx.Client(transport=httpx.MockTransport(handler))
+    )
+    return cli(capsys, "-C", str(repo.root), "publish", "--no-push", "--at", at)

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 
-from socialgit.credentials.vault import Vault, new_key
-from socialgit.runner import run as runner
 from tests.cli_run import run
 from tests.conftest import Repo, png
 from tests.providers.pinterest.fake import API, BASE, FakePinterest
+from tests.providers.runner_site import publish_cli
 from tests.test_validate import assert_problem, problems_of
 
 FRONT = "publish_at: 2026-12-01 09:00\ntargets: [pins]"
@@ -72,17 +70,9 @@ def test_plan_preview_and_publish(
     assert (row["account"], row["length"], row["limit"]) == ("pins", 14, 800)
     shown = run(capsys, "-C", str(site.root), "preview", str(site.root / rel))
     assert shown.code == 0 and "14/800" in shown.out and "Our planner" in shown.out
-    monkeypatch.setenv("SOCIALGIT_KEY", new_key())
-    vault = Vault.open(site.root)
-    vault.put("pins", {"access_token": fake.token}, {"provider": "pinterest"})
-    vault.save()
-    site.git("init", "-q", "-b", "main")
-    site.git("add", "-A")
-    site.git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "posts")
-    monkeypatch.setattr(
-        runner, "_client", lambda: httpx.Client(transport=httpx.MockTransport(fake))
+    done = publish_cli(
+        capsys, site, monkeypatch, fake, {"pins": {"access_token": fake.token}}, "2026-12-01 09:05"
     )
-    done = run(capsys, "-C", str(site.root), "publish", "--no-push", "--at", "2026-12-01 09:05")
     assert done.code == 0, done.err
     (pin,) = fake.pins
     assert f"https://www.pinterest.com/pin/{pin.id}/" in done.out

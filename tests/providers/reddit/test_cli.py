@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 
 from providers import PROVIDERS
-from socialgit.credentials.vault import Vault, new_key
-from socialgit.runner import run as runner
 from tests.cli_run import run
 from tests.conftest import Repo, png
 from tests.providers.reddit.fake import BASE, FakeReddit
+from tests.providers.runner_site import publish_cli
 from tests.test_validate import assert_problem, problems_of
 
 FRONT = "publish_at: 2026-12-01 09:00\ntargets: [rd]"
@@ -65,18 +63,10 @@ def test_plan_preview_and_publish(
     assert (row["account"], row["limit"]) == ("rd", 10_000)
     shown = run(capsys, "-C", str(site.root), "preview", str(site.root / rel))
     assert shown.code == 0 and "What changed" in shown.out and "Details" in shown.out
-    monkeypatch.setenv("SOCIALGIT_KEY", new_key())
-    vault = Vault.open(site.root)
-    vault.put("rd", {"access_token": fake.token}, {"provider": "reddit"})
-    vault.save()
-    site.git("init", "-q", "-b", "main")
-    site.git("add", "-A")
-    site.git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "posts")
-    monkeypatch.setattr(
-        runner, "_client", lambda: httpx.Client(transport=httpx.MockTransport(fake))
-    )
     monkeypatch.setattr(PROVIDERS["reddit"], "sleep", lambda seconds: None)
-    done = run(capsys, "-C", str(site.root), "publish", "--no-push", "--at", "2026-12-01 09:05")
+    done = publish_cli(
+        capsys, site, monkeypatch, fake, {"rd": {"access_token": fake.token}}, "2026-12-01 09:05"
+    )
     assert done.code == 0, done.err
     (post,) = fake.posts
     link = f"https://www.reddit.com/r/test/comments/{post.id}/"
