@@ -96,6 +96,7 @@ def limit(account: Account, part: Part) -> int:
 # -- credentials -----------------------------------------------------------------------
 AUTH: AuthKind = "oauth2"
 RESEND_IN_DOUBT = False  # see the module's docstring
+EXACT_REDIRECT = True  # the app's registered redirect URI must match, port included
 
 AUTHORIZE_URL = "https://www.reddit.com/api/v1/authorize"
 TOKEN_URL = "https://www.reddit.com/api/v1/access_token"
