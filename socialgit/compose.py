@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from providers import PROVIDERS
+from socialgit import links, postkeys
 from socialgit.model import Account, Media, Part, Post
 
 
@@ -30,6 +32,9 @@ class Prepared:
     provider: str
     parts: tuple[PreparedPart, ...]
     article: bool = False  # a long-form target: one part, the whole body (socialgit.longform)
+    # The accounts whose link its text names (``{link:NAME}``), with the line naming each: it
+    # waits for them (socialgit.links). Lengths count each as the URL it is likely to be.
+    waits: dict[str, int] = field(default_factory=dict)
 
     @property
     def length(self) -> int:
@@ -89,22 +94,33 @@ def fingerprint(post: Post, account: Account) -> str:
     return "sha256:" + digest.hexdigest()[:16]
 
 
-def prepare(post: Post, account: Account) -> Prepared:
+def prepare(
+    post: Post, account: Account, accounts: Mapping[str, Account] | None = None
+) -> Prepared:
+    """What ``account`` receives of ``post``, measured; ``accounts`` (the config's) tell how
+    long the links it waits for are likely to be."""
     provider = PROVIDERS[account.provider]
     parts = receives(post, account)
+    waits = links.awaited(parts, postkeys.resolve(post, account))
+    known = accounts or {}
+    stand_in = {name: links.assumed(post, known.get(name)) for name in waits}
+
+    def measured(text: str) -> str:
+        return links.substitute(text, stand_in) if stand_in else text
+
     prepared = tuple(
         PreparedPart(
             text=part.text,
             media=part.media,
-            length=provider.length(part.text),
+            length=provider.length(measured(part.text)),
             limit=provider.limit(account, part),
             line=part.line,
-            problems=tuple(provider.text_problems(part.text)),
+            problems=tuple(provider.text_problems(measured(part.text))),
         )
         for part in parts
     )
     article = provider.long_form(account) is not None
-    return Prepared(account.name, account.provider, prepared, article)
+    return Prepared(account.name, account.provider, prepared, article, waits)
 
 
 def over_at(provider_name: str, text: str, limit: int) -> int | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from providers import PROVIDERS
-from socialgit import postkeys
+from socialgit import links, postkeys
 from socialgit.compose import Prepared, prepare
 from socialgit.config import LoadedConfig, load_config
 from socialgit.edits import check_edits
@@ -31,6 +31,8 @@ class Report:
     media: tuple[tuple[str, Signature | None], ...] = ()  # what else the analysis read
     lengths: dict[str, tuple[int, int]] = field(default_factory=dict)  # longest part, limit
     parsed: Post | None = None  # the post as read, also when it has problems (for preview)
+    # Per target, the accounts whose link its text names (``{link:…}``): it waits for them.
+    waits: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def light(self) -> Report:
         """What a plan needs, without texts: small and quick to load from the cache."""
@@ -143,7 +145,8 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
         return Report(rel, None, tuple(out.problems), {})
 
     # Articles (long-form targets) read the body whole, with images anywhere in it.
-    prepared = {name: prepare(post, config.accounts[name]) for name in post.targets}
+    accounts = config.accounts
+    prepared = {name: prepare(post, accounts[name], accounts) for name in post.targets}
     articles = [part for ready in prepared.values() for part in ready.parts if ready.article]
     seen_media: dict[str, tuple[str, int]] = {}
     media_deps: dict[str, Signature | None] = {}
@@ -173,6 +176,7 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
         if known is not None and not known[0].startswith("image/"):
             out.add(cover.line, cover.column, f"cover {cover.value!r} must be an image")
     postkeys.check(post, config.accounts, out)
+    links.check(post, {name: ready.waits for name, ready in prepared.items()}, accounts, out)
     check_edits(post, config.accounts, out)
     for name, ready in prepared.items():
         account = config.accounts[name]
@@ -196,7 +200,10 @@ def analyze(root: Path, rel: str, config: Config) -> Report:
     keep = None if out.failed else post
     lengths = {name: (ready.length, ready.limit) for name, ready in prepared.items()}
     media = tuple(media_deps.items())
-    return Report(rel, keep, tuple(out.problems), prepared, media, lengths, parsed=post)
+    waits = {name: tuple(ready.waits) for name, ready in prepared.items() if ready.waits}
+    return Report(
+        rel, keep, tuple(out.problems), prepared, media, lengths, parsed=post, waits=waits
+    )
 
 
 def _one_part(name: str, network: str, ready: Prepared, out: Findings) -> None:

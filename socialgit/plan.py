@@ -31,11 +31,15 @@ class Delivery:
     recurring: bool = False
     result: dict[str, Any] | None = None
     series: str | None = None  # review: this row stands for a recurrence, described here
+    # Due, but its text names links that are not out yet (socialgit.links): it waits for
+    # these accounts' deliveries; or, ``blocked``, one of them failed and it never can go.
+    waits: tuple[str, ...] = ()
+    blocked: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         from socialgit.times import iso_utc
 
-        return {
+        found = {
             "post": self.post,
             "account": self.account,
             "provider": self.provider,
@@ -44,6 +48,11 @@ class Delivery:
             "length": self.length,
             "limit": self.limit,
         }
+        if self.waits:
+            found["waits"] = list(self.waits)
+        if self.blocked:
+            found["blocked"] = self.blocked
+        return found
 
 
 def plan(
@@ -88,7 +97,8 @@ def plan(
                 continue
             if schedule is None:
                 schedule = _Schedule.of(post, now, end)
-            found.extend(schedule.deliveries(result, base, config, now))
+            waits = report.waits.get(name, ())
+            found.extend(schedule.deliveries(result, base, config, now, post, waits))
     found.sort(key=lambda d: (d.time, d.post, d.account))
     return found
 
@@ -142,18 +152,52 @@ class _Schedule:
         return cls(last_at_or_before(post, now), tuple(upcoming))
 
     def deliveries(
-        self, result: dict[str, Any] | None, base: dict[str, Any], config: Config, now: datetime
+        self,
+        result: dict[str, Any] | None,
+        base: dict[str, Any],
+        config: Config,
+        now: datetime,
+        post: Post,
+        waits: tuple[str, ...] = (),
     ) -> list[Delivery]:
         recorded = _recorded(result)
         found: list[Delivery] = []
         latest = self.latest
         if latest is not None and (recorded is None or latest > recorded):
-            state: State = "missed" if now - latest > config.missed_after else "due"
-            found.append(Delivery(time=latest, occurrence=latest, state=state, **base))
+            found.append(_latest(latest, base, config, now, post, waits))
         for moment in self.upcoming:
             if recorded is None or moment > recorded:
-                found.append(Delivery(time=moment, occurrence=moment, state="upcoming", **base))
+                found.append(
+                    Delivery(time=moment, occurrence=moment, state="upcoming", waits=waits, **base)
+                )
         return found
+
+
+def _latest(
+    latest: datetime,
+    base: dict[str, Any],
+    config: Config,
+    now: datetime,
+    post: Post,
+    waits: tuple[str, ...],
+) -> Delivery:
+    """The occurrence that has come. One that waits for links is never missed while it
+    waits; once they are out, ``missed_after`` counts from when the last one came."""
+    since = latest
+    names: tuple[str, ...] = ()
+    blocked = ""
+    if waits:
+        from socialgit import links
+
+        status = links.status(waits, post.results, links.occurrence_of(post, latest))
+        names, blocked = status.waiting, status.blocked
+        came = parse_iso(status.since or "")
+        since = max(since, came) if came is not None else since
+    late = not names and not blocked and now - since > config.missed_after
+    state: State = "missed" if late else "due"
+    return Delivery(
+        time=latest, occurrence=latest, state=state, waits=names, blocked=blocked, **base
+    )
 
 
 def _recorded(result: dict[str, Any] | None) -> datetime | None:

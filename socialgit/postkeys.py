@@ -19,6 +19,7 @@ from socialgit.yamlnodes import Node
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+_LINK = re.compile(r"^\{link:[^{}\s]*\}$")
 
 
 def _text(node: Node, name: str, out: fields.Findings) -> KeyValue | None:
@@ -42,8 +43,14 @@ def _line(node: Node, name: str, out: fields.Findings) -> KeyValue | None:
 
 def _url(node: Node, name: str, out: fields.Findings) -> KeyValue | None:
     value = _line(node, name, out)
+    if isinstance(value, str) and _LINK.match(value):
+        return value  # another target's link, once it is out (socialgit.links)
     if isinstance(value, str) and not _URL.match(value):
-        out.at(node, f"{name} must be a web address starting with https:// (or http://)")
+        out.at(
+            node,
+            f"{name} must be a web address starting with https:// (or http://), "
+            "or {link:ACCOUNT}",
+        )
         return None
     return value
 
@@ -111,13 +118,16 @@ def parse(mapping: dict[str, Node], post_path: str, out: fields.Findings) -> dic
 
 
 def resolve(post: Post, account: Account) -> dict[str, Key]:
-    """The keys ``account`` receives: the top's, then a provider override's, then its own."""
+    """The keys ``account`` receives: the top's, then a provider override's, then its own.
+    A key that is only this account's own link (``canonical_url: "{link:blog}"`` for
+    ``blog``) is left out for it: that delivery is the original the others point to."""
     keys = dict(post.keys)
     for name in (account.provider, account.name):
         override = post.overrides.get(name)
         if override is not None:
             keys.update(override.keys)
-    return keys
+    own = f"{{link:{account.name}}}"
+    return {name: key for name, key in keys.items() if key.value != own}
 
 
 def values(keys: dict[str, Key]) -> dict[str, KeyValue]:

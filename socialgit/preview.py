@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from providers import PROVIDERS
-from socialgit import longform, postkeys
+from socialgit import links, longform, postkeys
 from socialgit.compose import facets, over_at
 from socialgit.content import Content, load_content
 from socialgit.errors import ProblemsFound, UsageError
+from socialgit.model import Account, Post
 from socialgit.render import problems_text
 
 
@@ -55,6 +56,8 @@ def preview_document(content: Content, rel: str) -> dict[str, Any]:
             k: list(v) if isinstance(v, tuple) else v for k, v in keys.items() if k in uses
         }
         target["parts"] = parts
+        if prepared.waits:
+            target["waits"] = _waits(report.parsed or report.post, account, prepared.waits, content)
         form = PROVIDERS[account.provider].long_form(account)
         if form is not None:
             # What the network receives, but for the images' URLs, which come on upload.
@@ -63,6 +66,20 @@ def preview_document(content: Content, rel: str) -> dict[str, Any]:
         targets.append(target)
     problems = [p.as_dict() for p in report.problems]
     return {"post": rel, "targets": targets, "problems": problems}
+
+
+def _waits(
+    post: Post | None, account: Account, waits: dict[str, int], content: Content
+) -> list[dict[str, Any]]:
+    """The links a target waits for, each with the length its network counts for it until
+    the real one is known (socialgit.links.assumed: X and Mastodon count 23)."""
+    found = []
+    for name in waits:
+        other = content.config.accounts.get(name)
+        stand_in = links.assumed(post, other) if post is not None else ""
+        counted = PROVIDERS[account.provider].length(stand_in)
+        found.append({"account": name, "counted_as": counted})
+    return found
 
 
 def preview(root: Path, given: str, cwd: Path) -> dict[str, Any]:

@@ -100,6 +100,7 @@ def plan_text(at: datetime, tz_name: str, deliveries: Sequence[Delivery], horizo
             extra = f"  {d.result['url']}"
         elif d.result and d.result.get("error"):
             extra = f"  {d.result['error']}"
+        extra += _links(d, "  ")
         lines.append(
             f"  {local:%H:%M}  {MARK[d.state]:<10} {d.account:<{width}}  {d.post}  "
             f"{_length(d)}{extra}"
@@ -122,13 +123,21 @@ def plan_markdown(
         for d in deliveries:
             series = f" {d.series}" if d.series else ""
             out.append(
-                f"| {d.time.astimezone(tz):%Y-%m-%d %H:%M} | {d.state} | {d.account} "
+                f"| {d.time.astimezone(tz):%Y-%m-%d %H:%M} | {d.state}{_links(d, ', ')} "
+                f"| {d.account} "
                 f"({d.provider}) | `{d.post}`{series} | {_length(d)} |"
             )
         out.append("")
     if previews:
         out += [previews, ""]
     return "\n".join(out)
+
+
+def _links(d: Delivery, lead: str) -> str:
+    """What a delivery naming another's link waits for (socialgit.links)."""
+    if d.blocked:
+        return f"{lead}never sent: {d.blocked}"
+    return f"{lead}waits for {', '.join(d.waits)}" if d.waits else ""
 
 
 def preview_json(document: dict[str, Any]) -> str:
@@ -146,6 +155,11 @@ def preview_text(document: dict[str, Any]) -> str:
         for name, value in target.get("keys", {}).items():
             shown = ", ".join(value) if isinstance(value, list) else value
             lines.append(f"   {name}: {shown}")
+        for wait in target.get("waits", []):
+            lines.append(
+                f"   waits for {wait['account']}: {{link:{wait['account']}}} is counted as "
+                f"{wait['counted_as']} characters until its link is out"
+            )
         if "body" in target:
             lines.extend(_article(target))
             continue

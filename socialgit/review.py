@@ -88,11 +88,12 @@ def cancelled(deleted: dict[str, Post], config: Config, at: datetime) -> list[De
     """The deliveries that deleted posts still had to make, as ``cancelled``."""
     found: list[Delivery] = []
     for rel, post in deleted.items():
-        lengths = {}
+        lengths, waits = {}, {}
         for name in post.targets:
-            ready = prepare(post, config.accounts[name])
+            ready = prepare(post, config.accounts[name], config.accounts)
             lengths[name] = (ready.length, ready.limit)
-        report = Report(rel, post, (), {}, lengths=lengths)
+            waits[name] = tuple(ready.waits)
+        report = Report(rel, post, (), {}, lengths=lengths, waits=waits)
         for delivery in plan([report], config, at, horizon=None):
             if delivery.state in PENDING:
                 found.append(replace(delivery, state="cancelled"))

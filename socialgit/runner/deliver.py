@@ -21,7 +21,7 @@ import httpx
 
 from providers import PROVIDERS
 from providers.base import Credentials, Outgoing, OutgoingMedia, OutgoingPart, Provider, Receipt
-from socialgit import postkeys
+from socialgit import links, postkeys
 from socialgit.compose import prepare
 from socialgit.errors import (
     AuthExpired,
@@ -37,7 +37,7 @@ from socialgit.errors import (
     VaultError,
 )
 from socialgit.media import sniff
-from socialgit.model import Account, Config
+from socialgit.model import Account, Config, Part
 from socialgit.runner import articles, entries
 from socialgit.runner.pause import pause
 from socialgit.runner.work import Work
@@ -127,6 +127,10 @@ def deliver_one(work: Work, ctx: Context) -> Outcome:
     unprepared = ctx.unprepared.get((work.post.path, work.account.name))
     if unprepared is not None:
         return _unsent(work, ctx, unprepared)
+    if work.kind != "doubt":
+        over = _over_with_links(provider, work, outgoing)
+        if over:
+            return _final(work, ctx, list(work.done), work.attempts, over)
     if work.kind == "doubt":
         try:
             receipt = _lookup(provider, work, ctx, auth, outgoing)
@@ -387,11 +391,23 @@ def _still_in_doubt(
 
 def outgoing_for(work: Work, ctx: Context) -> Outgoing:
     prepared = prepare(work.post, work.account)
+    # The links it names are out (it was not selected before): each in its place.
+    urls = links.status(
+        tuple(prepared.waits), work.post.results, links.occurrence_of(work.post, work.occurrence)
+    ).urls
     parts = [
-        OutgoingPart(part.text, tuple(_media(ctx, item.path, item.alt) for item in part.media))
+        OutgoingPart(
+            links.substitute(part.text, urls),
+            tuple(_media(ctx, item.path, item.alt) for item in part.media),
+        )
         for part in prepared.parts
     ]
-    keys = postkeys.values(postkeys.resolve(work.post, work.account))
+    keys = {
+        name: links.substitute(value, urls)
+        if isinstance(value, str)
+        else tuple(links.substitute(item, urls) for item in value)
+        for name, value in postkeys.values(postkeys.resolve(work.post, work.account)).items()
+    }
     cover = keys.pop("cover", None)
     cover_alt = keys.get("cover_alt", "")
     return Outgoing(
@@ -407,6 +423,22 @@ def outgoing_for(work: Work, ctx: Context) -> Outgoing:
         pending=work.pending,
         prepared=work.prepared,
     )
+
+
+def _over_with_links(provider: Provider, work: Work, outgoing: Outgoing) -> str:
+    """A part that the links put in its text made too long (validation counted a guess)."""
+    prepared = prepare(work.post, work.account)
+    if not prepared.waits:
+        return ""
+    for number, (part, sent) in enumerate(zip(prepared.parts, outgoing.parts, strict=True), 1):
+        length = provider.length(sent.text)
+        most = provider.limit(work.account, Part(sent.text, part.media, part.line))
+        if length > most:
+            return (
+                f"not sent: with its links in place part {number} is {length} characters as "
+                f"{provider.TITLE} counts them, over its limit of {most}; shorten the text"
+            )
+    return ""
 
 
 def _media(ctx: Context, path: str, alt: str) -> OutgoingMedia:

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from socialgit.compose import fingerprint
-from socialgit.runner.work import Missed, Work
+from socialgit.runner.work import Linked, Missed, Work
 from socialgit.times import iso_utc
 
 # The entry's own fields (above): a network's ``Receipt.details`` never overwrite them.
@@ -143,6 +143,18 @@ def _uploads(entry: dict[str, Any], work: Work) -> None:
             path: {"url": made.url, **({"id": made.id} if made.id else {})}
             for path, made in work.uploads.items()
         }
+
+
+def blocked(item: Linked, at: datetime) -> dict[str, Any]:
+    """A delivery that waited for another's link, which will never come: final, never sent."""
+    entry: dict[str, Any] = {"status": "error"}
+    if item.post.repeat is not None:
+        entry["occurrence"] = iso_utc(item.occurrence)
+        count = (item.previous or {}).get("count")
+        entry["count"] = count if isinstance(count, int) else 0
+    entry["at"] = iso_utc(at)
+    entry["error"] = f"not sent: {item.blocked}"
+    return entry
 
 
 def missed(item: Missed, at: datetime) -> dict[str, Any]:

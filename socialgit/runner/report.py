@@ -38,10 +38,19 @@ def rows(report: RunReport) -> list[tuple[str, str, str, str]]:
         )
     for item in report.missed:
         found.append(("missed", item.account.name, item.post.path, "not sent: too late"))
+    for linked in report.blocked:
+        message = f"not sent: {linked.blocked}"
+        found.append(("FAILED", linked.account.name, linked.post.path, message))
+    for linked in report.linked:
+        found.append(("waits", linked.account.name, linked.post.path, _waits(linked.waits)))
     for waiting in report.waiting:
         since = iso_utc(waiting.claimed_at) if waiting.claimed_at else "?"
         found.append(("skipped", waiting.account.name, waiting.post.path, f"claimed at {since}"))
     return found
+
+
+def _waits(names: tuple[str, ...]) -> str:
+    return f"waits for {', '.join(names)}: sent once its link is out"
 
 
 def summary(report: RunReport) -> str:
@@ -53,11 +62,12 @@ def summary(report: RunReport) -> str:
             f"dry run at {iso_utc(report.at)}: {len(report.planned)} would be sent, "
             f"{len(report.missed)} missed; nothing was changed"
         )
-    if not report.outcomes and not report.missed:
-        return f"nothing due at {iso_utc(report.at)}"
+    if not report.outcomes and not report.missed and not report.blocked:
+        waits = f"; {len(report.linked)} wait for a link" if report.linked else ""
+        return f"nothing due at {iso_utc(report.at)}{waits}"
     parts = [
         f"{count.get('published', 0)} published",
-        f"{count.get('error', 0)} failed",
+        f"{count.get('error', 0) + len(report.blocked)} failed",
         f"{count.get('retry', 0) + count.get('deferred', 0)} to retry",
         f"{count.get('doubt', 0)} in doubt",
         f"{len(report.missed)} missed",

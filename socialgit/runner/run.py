@@ -34,11 +34,12 @@ from socialgit.runner.deliver import Context, Outcome, deliver_all
 from socialgit.runner.git import Repo
 from socialgit.runner.pause import pause
 from socialgit.runner.ready import prepare_all
-from socialgit.runner.work import Missed, Selection, Waiting, Work, select
+from socialgit.runner.work import Linked, Missed, Selection, Waiting, Work, select
 from socialgit.times import iso_utc
 from socialgit.words import plural
 
 MAX_ROUNDS = 5  # pushes tried before giving up on a remote that keeps moving
+MAX_LINK_ROUNDS = 5  # claim-deliver-record rounds in a run: links awaited down a chain
 
 
 def no_credentials(account: Account) -> Credentials:
@@ -95,10 +96,26 @@ class RunReport:
     unrecorded: list[str] = field(default_factory=list)  # results that could not be written
     commits: list[str] = field(default_factory=list)
     push_error: str | None = None
+    # Due deliveries whose text names a link not out yet (they wait), as last selected; and
+    # those written as errors because the delivery they waited for failed for good.
+    linked: list[Linked] = field(default_factory=list)
+    blocked: list[Linked] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
-        return any(o.state == "error" for o in self.outcomes) or bool(self.unrecorded)
+        failed = any(o.state == "error" for o in self.outcomes) or bool(self.blocked)
+        return failed or bool(self.unrecorded)
+
+    def add(self, step: RunReport) -> None:
+        """A later round of the same run: what it did, and where things stand after it."""
+        self.outcomes += step.outcomes
+        self.missed += step.missed
+        self.blocked += step.blocked
+        self.commits += step.commits
+        self.unrecorded += step.unrecorded
+        self.push_error = step.push_error or self.push_error
+        self.waiting, self.linked = step.waiting, step.linked
+        self.skipped_posts = step.skipped_posts
 
 
 def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunReport:
@@ -136,9 +153,30 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
     if options.push:
         _sync(repo)
 
+    # A delivery that waits for another's link (socialgit.links) is claimed in a round after
+    # the one that published that link: the same run, so announcements follow at once.
+    for _ in range(MAX_LINK_ROUNDS):
+        step = RunReport(at=now)
+        _round(repo, root, now, clock, options, hooks, step)
+        report.add(step)
+        if not (step.outcomes or step.missed) or not step.linked or step.push_error:
+            break  # nothing settled that a waiting delivery could follow
+    return report
+
+
+def _round(
+    repo: Repo,
+    root: Path,
+    now: datetime,
+    clock: Callable[[], datetime],
+    options: Options,
+    hooks: Hooks,
+    report: RunReport,
+) -> None:
+    """Claim what is due, deliver it and record the outcomes."""
     claimed, claimed_at = _claim(repo, root, now, clock, options, hooks, report)
     if claimed is None or not claimed.work:
-        return report
+        return
     pause("claimed")
     if hooks.after_claim is not None:
         hooks.after_claim(claimed.work)
@@ -162,7 +200,6 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
         ctx.client.close()
     pause("delivered")
     _record(repo, root, options, report, hooks)
-    return report
 
 
 def _check_branch(repo: Repo, content: Content, options: Options) -> None:
@@ -224,6 +261,9 @@ def _claim(
             updates.setdefault(work.post.path, {})[work.account.name] = entry
         for item in selection.missed:
             updates.setdefault(item.post.path, {})[item.account.name] = entries.missed(item, now)
+        for linked in selection.blocked:
+            entry = entries.blocked(linked, now)
+            updates.setdefault(linked.post.path, {})[linked.account.name] = entry
         changed, failures = files.apply(root, updates)
         if failures:
             raise RepoError("cannot claim: " + "; ".join(failures))
@@ -233,6 +273,7 @@ def _claim(
             return None, now
         if not options.push or repo.push():
             report.commits.append(commit)
+            report.blocked = selection.blocked
             return selection, claimed_at
         # Another runner pushed first: drop our claim, take theirs, and look again.
         repo.reset_hard(repo.fetch())
@@ -256,6 +297,7 @@ def _refuse_without_lock(repo: Repo, options: Options, work: list[Work]) -> None
 def _note(report: RunReport, content: Content, selection: Selection) -> None:
     report.missed = selection.missed
     report.waiting = selection.waiting
+    report.linked = [item for item in selection.linked if not item.blocked]
     for item in content.reports:
         if item.post is None:
             errors = sum(1 for p in item.problems if p.severity == "error")
@@ -337,9 +379,13 @@ def _claim_message(selection: Selection) -> str:
     if selection.missed:
         count = len(selection.missed)
         what.append(f"mark {count if what else plural(count, 'delivery')} missed")
+    if selection.blocked:
+        count = len(selection.blocked)
+        what.append(f"fail {count if what else plural(count, 'delivery')} whose link never came")
     head = "socialgit: " + ", ".join(what)
     lines = [f"- {w.account.name} {w.post.path} key={w.key} ({w.kind})" for w in selection.work]
     lines += [f"- missed: {m.account.name} {m.post.path}" for m in selection.missed]
+    lines += [f"- failed: {b.account.name} {b.post.path}" for b in selection.blocked]
     return head + "\n\n" + "\n".join(lines) + "\n"
 
 

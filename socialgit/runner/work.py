@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from providers.base import Uploaded
+from socialgit import links
 from socialgit.content import Content
 from socialgit.model import Account, Post
 from socialgit.plan import plan
@@ -95,24 +96,48 @@ class Waiting:
     claimed_at: datetime | None
 
 
+@dataclass(frozen=True)
+class Linked:
+    """Due, but its text names another delivery's link (socialgit.links): it waits for it
+    (``blocked`` empty), or can never go because that one failed or was missed."""
+
+    post: Post
+    account: Account
+    occurrence: datetime
+    previous: dict[str, Any] | None
+    waits: tuple[str, ...]
+    blocked: str = ""
+
+
 @dataclass
 class Selection:
     work: list[Work] = field(default_factory=list)
     missed: list[Missed] = field(default_factory=list)
     waiting: list[Waiting] = field(default_factory=list)
+    linked: list[Linked] = field(default_factory=list)  # waiting for links; blocked ones
+
+    @property
+    def blocked(self) -> list[Linked]:
+        """Failed for good without being sent: written as errors with the claim."""
+        return [item for item in self.linked if item.blocked]
 
     @property
     def empty(self) -> bool:
-        return not self.work and not self.missed
+        return not self.work and not self.missed and not self.blocked
 
     @property
     def paths(self) -> list[str]:
-        return sorted({w.post.path for w in self.work} | {m.post.path for m in self.missed})
+        return sorted(
+            {w.post.path for w in self.work}
+            | {m.post.path for m in self.missed}
+            | {b.post.path for b in self.blocked}
+        )
 
 
 def select(content: Content, now: datetime, shard: tuple[int, int] | None = None) -> Selection:
     config = content.config
     posts = {p.path: p for p in content.posts}
+    waits = {r.path: r.waits for r in content.reports}
     chosen = Selection()
     for delivery in plan(content.reports, config, now, horizon=timedelta(0)):
         if not in_shard(delivery.post, shard):
@@ -121,7 +146,13 @@ def select(content: Content, now: datetime, shard: tuple[int, int] | None = None
         account = config.accounts[delivery.account]
         previous = post.results.get(delivery.account)
         occurrence = delivery.occurrence
-        late = now - occurrence > config.missed_after
+        if delivery.state == "due" and (delivery.waits or delivery.blocked):
+            linked = Linked(post, account, occurrence, previous, delivery.waits, delivery.blocked)
+            chosen.linked.append(linked)
+            continue
+        # One that waited for links is late counting from when they came.
+        start = links.came(waits[post.path].get(account.name, ()), post, occurrence)
+        late = now - max(occurrence, start or occurrence) > config.missed_after
         # A thread whose first parts are out is finished however late: its readers already
         # see it, and marking it missed would drop the record of what is public.
         begun = bool(delivery.result and delivery.result.get("parts"))
