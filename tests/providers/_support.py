@@ -51,21 +51,44 @@ def assert_secret_free(exc: BaseException, *secrets: str) -> None:
                 assert secret not in text, f"a secret leaked into {type(error).__name__}"
 
 
+def _box(kind: bytes, payload: bytes) -> bytes:
+    return (8 + len(payload)).to_bytes(4, "big") + kind + payload
+
+
+def mp4(seconds: float = 5.0, size: int = 64 * 1024) -> bytes:
+    """A file that reads as an MP4 (``ftyp``, ``moov/mvhd`` with its duration, ``mdat``
+    padding it to ``size`` bytes): enough for sniffing, sizes and durations, not for playing."""
+    ftyp = _box(b"ftyp", b"isom" + (512).to_bytes(4, "big") + b"isomiso2mp41")
+    scale = 1000
+    mvhd = _box(
+        b"mvhd",
+        bytes(12) + scale.to_bytes(4, "big") + int(seconds * scale).to_bytes(4, "big") + bytes(80),
+    )
+    head = ftyp + _box(b"moov", mvhd)
+    return head + _box(b"mdat", bytes(max(size - len(head) - 8, 0)))
+
+
 def account(provider: str, name: str | None = None, **settings: Any) -> Account:
     return Account(name=name or f"team-{provider}", provider=provider, settings=settings, line=1)
 
 
 # The smallest JPEG header a file is judged a JPEG by (for networks that take no PNG).
 JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+_FILES = {
+    "image/png": ("dot.png", lambda: PNG),
+    "image/jpeg": ("dot.jpg", lambda: JPEG),
+    "video/mp4": ("clip.mp4", lambda: mp4()),
+}
 
 
 def thread(
     tmp: Path, *texts: str, image_on: int | None = 0, alt: str = "a dot", mime: str = "image/png"
 ) -> Outgoing:
-    """An outgoing delivery of ``texts`` as parts, with one PNG (or JPEG) on part ``image_on``."""
-    name = "dot.png" if mime == "image/png" else "dot.jpg"
+    """An outgoing delivery of ``texts`` as parts, with one PNG (or JPEG, or MP4 for a network
+    that takes only videos) on part ``image_on``."""
+    name, content = _FILES[mime]
     image = tmp / name
-    image.write_bytes(PNG if mime == "image/png" else JPEG)
+    image.write_bytes(content())
     media = (OutgoingMedia(path=f"media/{name}", file=image, mime=mime, alt=alt),)
     return Outgoing(
         key="sg-2024-05-01-launch-0001",
