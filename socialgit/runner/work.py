@@ -154,9 +154,11 @@ def select(content: Content, now: datetime, shard: tuple[int, int] | None = None
         start = links.came(waits[post.path].get(account.name, ()), post, occurrence)
         late = now - max(occurrence, start or occurrence) > config.missed_after
         # A thread whose first parts are out is finished however late: its readers already
-        # see it, and marking it missed would drop the record of what is public.
-        begun = bool(delivery.result and delivery.result.get("parts"))
-        if delivery.state == "missed" and (delivery.result or {}).get("status") == "missed":
+        # see it, and marking it missed would drop the record of what is public. So is a
+        # delivery with a step in flight (``pending``: a publish TikTok may be processing).
+        result = delivery.result or {}
+        begun = bool(result.get("parts") or result.get("pending"))
+        if delivery.state == "missed" and result.get("status") == "missed":
             continue  # recorded as missed already: a run with nothing new to do changes nothing
         if not begun and (delivery.state == "missed" or (delivery.state == "due" and late)):
             # A retry (or a deferred delivery) that drifted past missed_after is missed too:

@@ -247,3 +247,22 @@ def test_a_step_named_dead_is_dropped(
     deliver(site, FIRST, monkeypatch)
     assert "pending" not in entry_of(site, "acct")
     assert "pending" not in (site.root / POST).read_text()
+
+
+def test_a_retry_with_a_step_in_flight_is_finished_late_not_marked_missed(
+    site: Repo, script: Script, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A publish TikTok may be processing: marked missed, its entry (and the step) would go,
+    and nothing would record what became of it."""
+
+    def pending_then_transient(
+        outgoing: Outgoing, done: tuple[str, ...], on_part: OnPart
+    ) -> Receipt:
+        outgoing.on_pending("publish-1")  # it may go out whatever we do now
+        raise Transient("the status could not be fetched; will retry")
+
+    script.posts = [pending_then_transient, finishes]
+    deliver(site, FIRST, monkeypatch)
+    late = deliver(site, DUE + timedelta(days=2), monkeypatch)  # far past missed_after
+    assert [o.state for o in late.outcomes] == ["published"]
+    assert script.seen[-1] == ("post", (), "publish-1")
