@@ -72,11 +72,13 @@ def check_required(account: Account, media: tuple[Media, ...], line: int, out: F
     """A network that only takes posts with media (Pixelfed): the first part needs some."""
     provider = PROVIDERS[account.provider]
     if provider.MEDIA.required and not media:
+        videos = all(kind.startswith("video/") for kind in provider.MEDIA.max_bytes)
+        what, example = ("a video", "clip.mp4") if videos else ("an image", "image.png")
         out.add(
             line,
             1,
-            f"{provider.TITLE} ({account.name}) needs an image on the first part: add a "
-            "line `![alt text](path/to/image.png)`",
+            f"{provider.TITLE} ({account.name}) needs {what} on the first part: add a "
+            f"line `![alt text](path/to/{example})`",
         )
 
 

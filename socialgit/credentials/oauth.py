@@ -113,13 +113,15 @@ def token_request(
     auth: str = "basic",
     now: datetime | None = None,
     headers: Mapping[str, str] | None = None,
+    client_field: str = "client_id",
 ) -> Credentials:
     """POST a token request and classify the answer (see the module's docstring).
 
     ``auth``: ``basic`` (client_secret_basic, RFC 6749 §2.3.1) or ``post`` (the secret in
-    the form); a public client (no secret) sends ``client_id`` in the form either way,
-    except with ``basic-always``: HTTP Basic with an empty password (Reddit's installed
-    apps). ``headers``: more request headers (Reddit wants its User-Agent everywhere).
+    the form); a public client (no secret) sends ``client_id`` in the form either way, under
+    the name ``client_field`` (TikTok calls it ``client_key``), except with ``basic-always``:
+    HTTP Basic with an empty password (Reddit's installed apps). ``headers``: more request
+    headers (Reddit wants its User-Agent everywhere).
     """
     import httpx  # here, not at the top: `plan` and `validate` never need it
 
@@ -128,7 +130,7 @@ def token_request(
     if (client_secret and auth == "basic") or auth == "basic-always":
         basic = httpx.BasicAuth(client_id, client_secret or "")
     else:
-        data["client_id"] = client_id
+        data[client_field] = client_id
         if client_secret:
             data["client_secret"] = client_secret
     register(client_secret, *(form.get(k) for k in ("refresh_token", "code", "code_verifier")))
@@ -213,7 +215,8 @@ def _credentials(body: Mapping[str, Any], now: datetime) -> Credentials:
     expires_in = body.get("expires_in")
     if isinstance(expires_in, int | float | str) and str(expires_in).isdigit():
         out["expires_at"] = (now + timedelta(seconds=int(expires_in))).isoformat()
-    refresh_in = body.get("refresh_token_expires_in")  # LinkedIn: the 365-day cap
+    # The refresh token's own lifetime: LinkedIn's 365-day cap, TikTok's 180 days.
+    refresh_in = body.get("refresh_token_expires_in", body.get("refresh_expires_in"))
     if isinstance(refresh_in, int | float | str) and str(refresh_in).isdigit():
         out["refresh_expires_at"] = (now + timedelta(seconds=int(refresh_in))).isoformat()
     for key in ("token_type", "scope"):
