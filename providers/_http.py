@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from socialgit import redact
 from socialgit.errors import (
     AuthExpired,
+    AuthRevoked,
     OutcomeUnknown,
     ProviderError,
     RateLimited,
@@ -74,6 +75,17 @@ def instance(account: Account) -> str:
 def instance_host(account: Account) -> str:
     """The host name of :func:`instance`, for messages."""
     return instance(account).split("://", 1)[1].split("/", 1)[0]
+
+
+def access_token(account: Account, credentials: Mapping[str, Any], network: str) -> str:
+    """The stored access token; ``AuthRevoked`` (connect again) when there is none."""
+    token = credentials.get("access_token")
+    if not isinstance(token, str) or not token:
+        raise AuthRevoked(
+            f"{account.name}: no {network} access token is stored; run "
+            f"`socialgit connect {account.name}`"
+        )
+    return token
 
 
 def now() -> datetime:
