@@ -39,6 +39,7 @@ NETWORKS = (
     "threads",
     "webhook",
     "x",
+    "youtube",
 )
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
         threads,
         webhook,
         x,
+        youtube,
     )
     from providers.base import Network
 
@@ -90,6 +92,7 @@ if TYPE_CHECKING:
         "threads": threads,
         "webhook": webhook,
         "x": x,
+        "youtube": youtube,
     }
 
 # Keys every account may carry, whatever its provider (docs/config.md).
