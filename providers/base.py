@@ -144,6 +144,23 @@ class Receipt:
     details: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A delivery that went out, as its results entry records it: what ``metrics`` reads."""
+
+    id: str  # the first part's id, as ``post`` returned it
+    url: str | None
+    parts: tuple[str, ...]  # every part's id, the first included
+    at: datetime  # when it went out
+    post: str = ""  # repository-relative path, for messages
+    account: str = ""  # the account's name, for messages
+
+
+# Counts a network gives for a delivery: ``likes``, ``reposts``, ``replies``, ``quotes``,
+# ``views``, ``bookmarks``, ``clicks`` (socialgit.stats.snapshots.COUNTS); only those it has.
+Counts = dict[str, int]
+
+
 # Called by ``post`` right after each part is accepted, with that part's id, so that the
 # runner can record it before the next part goes out (a rerun resumes, never reposts).
 OnPart = Callable[[str], None]
@@ -275,3 +292,15 @@ class Provider(Network, Protocol):
         """Long-form networks: put one image (of the body, or the cover) where the article can
         show it. The runner calls it once per image and delivery, records the answer before
         ``post``, and never calls it again for that image on a rerun."""
+
+    # -- metrics (``socialgit metrics``) -------------------------------------------------
+    def metrics(
+        self, client: httpx.Client, account: Account, credentials: Credentials, item: Published
+    ) -> Counts:
+        """The public counts of a delivery now (of its first part: the post people see;
+        replies leave out the thread's own later parts). Only reads; raises a
+        ``ProviderError`` as ``lookup`` does."""
+
+    def metrics_off(self, account: Account) -> str:
+        """Why this account gives no metrics although the network has them (a setting, a
+        scope most apps lack); "" when it does."""

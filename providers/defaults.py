@@ -18,7 +18,16 @@ from socialgit.errors import Unsupported
 if TYPE_CHECKING:
     import httpx
 
-    from providers.base import BodyFormat, Credentials, Note, Outgoing, OutgoingMedia
+    from providers.base import (
+        BodyFormat,
+        Counts,
+        Credentials,
+        Note,
+        Outgoing,
+        OutgoingMedia,
+        Provider,
+        Published,
+    )
     from socialgit.model import Account
 
 OPTIONAL = (
@@ -35,6 +44,8 @@ OPTIONAL = (
     "prepare",
     "long_form",
     "upload_image",
+    "metrics",
+    "metrics_off",
 )
 
 REFRESH_FIELDS: tuple[str, ...] = ()  # refresh_token writes nothing beyond SECRETS
@@ -99,3 +110,24 @@ def upload_image(
             f"socialgit.yml to where this repository's files are served ({image.path})"
         )
     return Uploaded(image.url)
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """A network with no counts to read: ``socialgit metrics`` lists it as having none,
+    and writes nothing (never zeros). The core tells by ``is``: keep this the default."""
+    raise Unsupported(f"{account.provider} gives no metrics")
+
+
+def metrics_off(account: Account) -> str:
+    """Every account of a network that has metrics gives them."""
+    return ""
+
+
+def no_metrics(provider: Provider, account: Account) -> str:
+    """Why ``account`` gives no metrics ("" when it does): the network has none, or the
+    account's settings or scopes keep them off (``metrics_off``)."""
+    if provider.metrics is metrics:
+        return f"{provider.TITLE} gives no metrics"
+    return provider.metrics_off(account)

@@ -23,11 +23,13 @@ from providers.atproto.richtext import detect_facets
 from providers.atproto.xrpc import Xrpc, jwt_expiry, pds_endpoint, record_key
 from providers.base import (
     AuthKind,
+    Counts,
     Credentials,
     MediaRules,
     OnPart,
     Outgoing,
     OutgoingMedia,
+    Published,
     Receipt,
     Setting,
     ThreadStyle,
@@ -41,6 +43,9 @@ if TYPE_CHECKING:
     from socialgit.model import Account, Part
 
 NAME = "bluesky"
+# Counts live on an AppView, which indexes the whole network; a PDS holds only its own
+# accounts' records and does not serve app.bsky.feed.getPosts. The public one needs no login.
+DEFAULT_APPVIEW_URL = "https://public.api.bsky.app"
 TITLE = "Bluesky"
 THREADS: ThreadStyle = "replies"
 # app.bsky.embed.images: at most 4 images of maxSize 2,000,000 bytes each. The lexicon said
@@ -59,6 +64,9 @@ MEDIA = MediaRules(
 )
 SETTINGS: Mapping[str, Setting] = {
     "handle": Setting(str, required=True, help="the account's handle, e.g. news.example.com"),
+    "appview_url": Setting(
+        str, help=f"the AppView metrics are read from (default {DEFAULT_APPVIEW_URL})"
+    ),
 }
 SECRETS: tuple[str, ...] = ("password",)
 
@@ -282,6 +290,41 @@ def lookup(
             return None
         uris.append(_ref_of(answer, "getRecord")["uri"])
     return _receipt(account, tuple(uris)) if uris else None
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """Likes, reposts, replies and quotes of the first part, from the AppView's
+    app.bsky.feed.getPosts (no login: the counts are public). Replies leave out the
+    thread's own second part, which replies to the first."""
+    appview = account.settings.get("appview_url")
+    base = appview if isinstance(appview, str) and appview else DEFAULT_APPVIEW_URL
+    xrpc = Xrpc(client, base, account.name)
+    answer = xrpc.call("GET", "app.bsky.feed.getPosts", effect="read", params={"uris": item.id})
+    found = [p for p in (answer or {}).get("posts") or () if isinstance(p, dict)]
+    post = next((p for p in found if p.get("uri") == item.id), None)
+    if post is None:
+        raise Rejected(
+            f"{item.post}: the AppView does not know {item.id} (deleted, or a PDS it does not "
+            "index: set `appview_url`)"
+        )
+    counts = {
+        name: value
+        for name, field in _COUNTS.items()
+        if isinstance(value := post.get(field), int) and not isinstance(value, bool)
+    }
+    if "replies" in counts and len(item.parts) > 1:
+        counts["replies"] = max(counts["replies"] - 1, 0)
+    return counts
+
+
+_COUNTS = {
+    "likes": "likeCount",
+    "reposts": "repostCount",
+    "replies": "replyCount",
+    "quotes": "quoteCount",
+}
 
 
 def _record(

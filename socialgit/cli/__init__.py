@@ -233,6 +233,7 @@ EXTENSIONS: tuple[str, ...] = (
     "socialgit.cli.authoring",
     "socialgit.cli.publish",
     "socialgit.cli.credentials",
+    "socialgit.cli.insights",
 )
 
 

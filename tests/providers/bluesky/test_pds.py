@@ -26,15 +26,10 @@ from providers.atproto import xrpc as _atproto
 from providers.base import Outgoing, OutgoingMedia, OutgoingPart
 from socialgit.errors import AuthExpired, AuthRevoked
 from socialgit.model import Account
-from tests.providers.bluesky.pds_server import PdsAccount, PdsServer, serve
+from tests.providers.bluesky.pds_server import PdsAccount, PdsServer
 
 pytestmark = pytest.mark.slow
 WHEN = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(scope="session")
-def pds() -> Iterator[PdsServer]:
-    yield from serve()
 
 
 @pytest.fixture
