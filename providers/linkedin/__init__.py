@@ -24,11 +24,13 @@ from providers._text import utf16_units
 from providers.base import (
     IMAGE_TYPES,
     AuthKind,
+    Counts,
     Credentials,
     MediaRules,
     OnPart,
     Outgoing,
     OutgoingPart,
+    Published,
     Receipt,
     Setting,
     ThreadStyle,
@@ -37,7 +39,14 @@ from providers.linkedin import api as api
 from providers.linkedin.media import post_content, upload
 from providers.linkedin.text import escape
 from socialgit.credentials import oauth
-from socialgit.errors import AuthRevoked, Duplicate, OutcomeUnknown, Rejected, Unsupported
+from socialgit.errors import (
+    AuthRevoked,
+    Duplicate,
+    OutcomeUnknown,
+    Rejected,
+    Transient,
+    Unsupported,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -407,6 +416,63 @@ def _comment(
             f"{op}: LinkedIn accepted part {number} but named no id; it may be out"
         )
     return urn
+
+
+def metrics_off(account: Account) -> str:
+    if _organization(account):
+        return ""
+    return (
+        "LinkedIn gives a member's post counts only to apps granted r_member_postAnalytics, "
+        "which most apps lack; organization pages (`organization:`) give them"
+    )
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """An organization post's lifetime statistics (``organizationalEntityShareStatistics``,
+    scope rw_organization_admin). Replies are its comments, less the thread's own."""
+    org = _organization(account)
+    if org is None:
+        raise Unsupported(metrics_off(account))
+    op = f"LinkedIn statistics of {item.post or item.id}"
+    kind = "ugcPosts" if item.id.startswith("urn:li:ugcPost:") else "shares"
+    # Rest.li 2.0: URNs percent-encoded inside List(...), written out rather than left to
+    # a query encoder that would encode the parentheses too.
+    query = (
+        f"q=organizationalEntity&organizationalEntity={api.encoded(org)}"
+        f"&{kind}=List({api.encoded(item.id)})"
+    )
+    response = api.call(
+        client,
+        account,
+        credentials,
+        "GET",
+        f"/rest/organizationalEntityShareStatistics?{query}",
+        op=op,
+        sent=False,
+    )
+    elements = api.body(response).get("elements")
+    found = elements[0].get("totalShareStatistics") if elements else None
+    if not isinstance(found, dict):
+        raise Transient(f"{op}: LinkedIn has no statistics for it yet")
+    counts = {
+        name: value
+        for name, key in _STATISTICS.items()
+        if isinstance(value := found.get(key), int) and not isinstance(value, bool)
+    }
+    if "replies" in counts:
+        counts["replies"] = max(counts["replies"] - (len(item.parts) - 1), 0)
+    return counts
+
+
+_STATISTICS = {
+    "likes": "likeCount",
+    "reposts": "shareCount",
+    "replies": "commentCount",
+    "views": "impressionCount",
+    "clicks": "clickCount",
+}
 
 
 def lookup(

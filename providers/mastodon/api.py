@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from providers import _http
 from socialgit import redact
@@ -29,7 +30,7 @@ from socialgit.errors import (
 if TYPE_CHECKING:
     import httpx
 
-    from providers.base import Credentials
+    from providers.base import Counts, Credentials, Published
     from socialgit.model import Account
 
 _MB = 1024 * 1024
@@ -210,6 +211,34 @@ def _read_limits(instance: dict[str, Any], fallback: Limits) -> Limits:
         if isinstance(types, list)
         else frozenset(),
     )
+
+
+def counts(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """A status's counts (``GET /api/v1/statuses/:id``): favourites, boosts, replies, and
+    quotes where the server has them (Mastodon 4.5 and later). Replies leave out the
+    thread's own second part, which replies to the first."""
+    op = f"{title(account)} counts of {item.post or item.id}"
+    path = f"/api/v1/statuses/{quote(item.id, safe='')}"
+    answer = call(client, account, credentials, "GET", path, op=op, sent=False)
+    status = body(answer, op, sent=False)
+    found = {
+        name: value
+        for name, key in _COUNTS.items()
+        if isinstance(value := status.get(key), int) and not isinstance(value, bool)
+    }
+    if "replies" in found and len(item.parts) > 1:
+        found["replies"] = max(found["replies"] - 1, 0)
+    return found
+
+
+_COUNTS = {
+    "likes": "favourites_count",
+    "reposts": "reblogs_count",
+    "replies": "replies_count",
+    "quotes": "quotes_count",
+}
 
 
 def status_id(status: dict[str, Any]) -> str:

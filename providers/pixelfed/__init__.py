@@ -34,10 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 from providers.base import (
     AuthKind,
+    Counts,
     Credentials,
     MediaRules,
     OnPart,
     Outgoing,
+    Published,
     Receipt,
     Setting,
     ThreadStyle,
@@ -135,6 +137,12 @@ def post(
     if url is None and ids:
         url = api.link_of(client, account, credentials, ids[0])
     return Receipt(id=ids[0], url=url, parts=tuple(ids))
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    return api.counts(client, account, credentials, item)
 
 
 def lookup(

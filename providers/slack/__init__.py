@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING
 
 from providers.base import (
     AuthKind,
+    Counts,
     Credentials,
     MediaRules,
     OnPart,
     Outgoing,
+    Published,
     Receipt,
     Setting,
     ThreadStyle,
@@ -123,6 +125,20 @@ def post(
     if token is None:
         return _slack_webhook.deliver(client, account, credentials, outgoing, done, on_part)
     return _slack_bot.deliver(client, account, token, outgoing, done, on_part)
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """Reactions (as likes, all emoji added up) and thread replies of the first message,
+    with a bot token (``reactions.get``, scope reactions:read). A webhook reads nothing."""
+    token = bot_token(credentials)
+    if token is None:
+        raise Unsupported(
+            "a Slack incoming webhook cannot read reactions: metrics need a bot token with "
+            "the reactions:read scope"
+        )
+    return _slack_bot.reactions(client, account, token, item.id, len(item.parts))
 
 
 def lookup(

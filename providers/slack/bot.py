@@ -240,6 +240,24 @@ def _ours(message: dict[str, Any], key: str) -> int | None:
     return part if isinstance(part, int) else None
 
 
+def reactions(
+    client: httpx.Client, account: Account, token: str, ts: str, parts: int
+) -> dict[str, int]:
+    query = {"channel": _channel(account), "timestamp": ts}
+    message = call(client, account, token, "reactions.get", query=query).get("message")
+    if not isinstance(message, dict):
+        raise Rejected(f"Slack reactions.get: no message {ts} in channel {query['channel']}")
+    found = message.get("reactions")
+    likes = sum(
+        r["count"] for r in found or () if isinstance(r, dict) and isinstance(r.get("count"), int)
+    )
+    counts = {"likes": likes}
+    replies = message.get("reply_count")
+    if isinstance(replies, int):
+        counts["replies"] = max(replies - (parts - 1), 0)  # the thread's own parts reply too
+    return counts
+
+
 def lookup(
     client: httpx.Client, account: Account, token: str, outgoing: Outgoing
 ) -> Receipt | None:

@@ -7,17 +7,19 @@ module holds the text rules and fits them together as the ``Provider`` the regis
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import regex
 
 from providers._text import grapheme_list, utf8_bytes
 from providers.base import (
     AuthKind,
+    Counts,
     Credentials,
     MediaRules,
     OnPart,
     Outgoing,
+    Published,
     Receipt,
     Setting,
     ThreadStyle,
@@ -147,6 +149,38 @@ def post(
     if not ids:
         raise Rejected(f"{outgoing.post}: nothing to post")
     return Receipt(id=ids[0], url=_threads_publish.permalink(session, ids[0]), parts=tuple(ids))
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """The post's insights (``GET /{media-id}/insights``, scope threads_manage_insights).
+    A root post's replies count the whole conversation, the thread's own parts included:
+    those are taken off."""
+    session = _session(client, account, credentials)
+    answer = session.get(
+        f"{item.id}/insights", f"Threads insights of {item.post or item.id}", metric=_INSIGHTS
+    )
+    counts: dict[str, int] = {}
+    for metric in answer.get("data") or ():
+        name = metric.get("name") if isinstance(metric, dict) else None
+        value = _insight_value(metric) if name in _INSIGHTS.split(",") else None
+        if isinstance(name, str) and value is not None:
+            counts[name] = value
+    if "replies" in counts:
+        counts["replies"] = max(counts["replies"] - (len(item.parts) - 1), 0)
+    return counts
+
+
+_INSIGHTS = "views,likes,replies,reposts,quotes"
+
+
+def _insight_value(metric: dict[str, Any]) -> int | None:
+    """``values[0].value`` (media insights), or ``total_value.value``."""
+    values = metric.get("values")
+    first = values[0] if isinstance(values, list) and values else metric.get("total_value")
+    value = first.get("value") if isinstance(first, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def lookup(

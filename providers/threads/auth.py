@@ -26,7 +26,10 @@ if TYPE_CHECKING:
     from socialgit.model import Account
 
 AUTHORIZE = "https://threads.net/oauth/authorize"
-SCOPE = "threads_basic,threads_content_publish,threads_manage_replies,threads_read_replies"
+SCOPE = (
+    "threads_basic,threads_content_publish,threads_manage_replies,threads_read_replies,"
+    "threads_manage_insights"  # socialgit metrics
+)
 THREADS = graph.Product("Threads", "https://graph.threads.net", "v1.0")
 LIFETIME = tokens.LIFETIME
 REFRESHABLE_AFTER = tokens.REFRESHABLE_AFTER

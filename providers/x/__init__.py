@@ -30,14 +30,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from providers.base import (
     AuthKind,
+    Counts,
     Credentials,
     MediaRules,
     OnPart,
     Outgoing,
     OutgoingPart,
+    Published,
     Receipt,
     Setting,
     ThreadStyle,
@@ -47,7 +50,7 @@ from providers.x import media as _x_media
 from providers.x import recover as _x_lookup
 from providers.x.text import weighted_length
 from socialgit.credentials import oauth
-from socialgit.errors import AuthRevoked, Duplicate, OutcomeUnknown
+from socialgit.errors import AuthRevoked, Duplicate, OutcomeUnknown, Rejected
 
 if TYPE_CHECKING:
     import httpx
@@ -75,6 +78,7 @@ MEDIA = MediaRules(
 SETTINGS: Mapping[str, Setting] = {
     "client_id": Setting(str, required=True, help="the app's OAuth 2.0 client id"),
     "max_length": Setting(int, help="weighted limit for accounts allowed longer posts"),
+    "metrics": Setting(bool, help="read public metrics (X charges per post read; off by default)"),
 }
 SECRETS: tuple[str, ...] = ("access_token", "refresh_token", "expires_at", "client_secret")
 
@@ -237,6 +241,46 @@ def _already_there(
         f"post of this delivery is on @{me.username}: change the text (X refuses repeating a "
         "recent post), then delete this results entry to retry"
     )
+
+
+def metrics_off(account: Account) -> str:
+    if account.settings.get("metrics") is True:
+        return ""
+    return "X charges for every post read: set `metrics: true` on the account to read them"
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """The post's ``public_metrics`` (``GET /2/tweets/:id``): one read, billed by X."""
+    op = f"X metrics of {item.post or item.id}"
+    path = f"/2/tweets/{quote(item.id, safe='')}"
+    answer = _x_api.call(
+        client, account, credentials, "GET", path, op=op, params={"tweet.fields": "public_metrics"}
+    )
+    data = answer.get("data")
+    found = data.get("public_metrics") if isinstance(data, dict) else None
+    if not isinstance(found, dict):
+        # A deleted or hidden post: 200 with only ``errors`` (Not Found Error).
+        raise Rejected(f"{op}: X has no such post ({_x_api.said_body(answer) or 'not found'})")
+    counts = {
+        name: value
+        for name, key in _METRICS.items()
+        if isinstance(value := found.get(key), int) and not isinstance(value, bool)
+    }
+    if "replies" in counts and len(item.parts) > 1:
+        counts["replies"] = max(counts["replies"] - 1, 0)
+    return counts
+
+
+_METRICS = {
+    "likes": "like_count",
+    "reposts": "retweet_count",
+    "replies": "reply_count",
+    "quotes": "quote_count",
+    "views": "impression_count",
+    "bookmarks": "bookmark_count",
+}
 
 
 def lookup(

@@ -88,6 +88,11 @@ def said(response: httpx.Response) -> str:
         body = response.json()
     except ValueError:
         return ""
+    return said_body(body)
+
+
+def said_body(body: object) -> str:
+    """``said`` of a body already read (a 200 that carries only ``errors``)."""
     if not isinstance(body, dict):
         return ""
     words: list[str] = []

@@ -71,6 +71,7 @@ class FakeLinkedIn:
     posts: list[dict[str, Any]] = field(default_factory=list)
     comments: list[dict[str, Any]] = field(default_factory=list)
     images: dict[str, dict[str, Any]] = field(default_factory=dict)
+    statistics: dict[str, dict[str, int]] = field(default_factory=dict)  # post URN → counts
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(7141138937766391808))
 
     # -- helpers for tests -----------------------------------------------------------------
@@ -142,6 +143,8 @@ class FakeLinkedIn:
         found = re.fullmatch(r"/rest/organizations/(\d+)", path)
         if found and method == "GET":
             return self._organization(found[1], auth)
+        if path == "/rest/organizationalEntityShareStatistics" and method == "GET":
+            return self._statistics(query, auth)
         return _error(404, "NOT_FOUND", f"No resource for {method} {path}")
 
     # -- OAuth ------------------------------------------------------------------------------
@@ -455,6 +458,44 @@ class FakeLinkedIn:
         comment = {**body, "id": str(ident), "$URN": urn, "created": {"time": self.ms()}}
         self.comments.append(comment)
         return httpx.Response(201, json=comment, headers={"x-restli-id": str(ident)})
+
+    def engage(self, urn: str, **statistics: int) -> None:
+        """People react, share, see and click a post (LinkedIn's statistics names:
+        likeCount, shareCount, impressionCount, clickCount; comments are posted)."""
+        self.statistics.setdefault(urn, {}).update(statistics)
+
+    def _statistics(self, query: str, auth: Token) -> httpx.Response:
+        """Lifetime statistics of an organization's posts, asked for by URN in Rest.li 2.0:
+        ``shares=List(urn%3Ali%3Ashare%3A1)`` (URNs encoded, the List(...) not)."""
+        args = dict(part.partition("=")[::2] for part in query.split("&"))
+        org = _segment(args.get("organizationalEntity", "")) or ""
+        if args.get("q") != "organizationalEntity" or not org.startswith("urn:li:organization:"):
+            return _error(400, "ILLEGAL_ARGUMENT", "q=organizationalEntity needs the organization")
+        number = org.rsplit(":", 1)[1]
+        if "rw_organization_admin" not in auth.scope or number not in self.admin_of:
+            return _error(403, "ACCESS_DENIED", "Not enough permissions to access statistics")
+        listed = args.get("shares") or args.get("ugcPosts") or ""
+        found = re.fullmatch(r"List\(([^)]*)\)", listed)
+        urns = [_segment(u) for u in found[1].split(",")] if found else []
+        if not urns or None in urns:
+            return _error(400, "ILLEGAL_ARGUMENT", "shares must be List(encoded URNs)")
+        elements = []
+        for urn in urns:
+            post = next((p for p in self.posts if p["id"] == urn and p["author"] == org), None)
+            if post is None:
+                continue
+            activity = str(urn).replace("urn:li:share:", "urn:li:activity:")
+            comments = sum(
+                1 for c in self.comments if c["$URN"].startswith(f"urn:li:comment:({activity},")
+            )
+            totals = {"likeCount": 0, "shareCount": 0, "impressionCount": 0, "clickCount": 0}
+            totals.update(self.statistics.get(str(urn), {}))
+            totals["commentCount"] = comments
+            totals["engagement"] = 0.0
+            elements.append(
+                {"organizationalEntity": org, "share": urn, "totalShareStatistics": totals}
+            )
+        return httpx.Response(200, json={"elements": elements, "paging": {"count": 10, "start": 0}})
 
     def _organization(self, number: str, auth: Token) -> httpx.Response:
         found = self.organizations.get(number)

@@ -79,6 +79,7 @@ class FakeMastodon:
     media: dict[str, Media] = field(default_factory=dict)
     idempotency: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
+    engagement: dict[str, dict[str, int]] = field(default_factory=dict)  # status id → counts
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(112000000000))
 
     def client(self) -> httpx.Client:
@@ -346,7 +347,20 @@ class FakeMastodon:
 
     def _status(self, request: httpx.Request, ident: str) -> httpx.Response:
         found = next((s for s in self.live() if s["id"] == ident), None)
-        return _json(200, _public(found)) if found else _error(404, "Record not found")
+        if found is None:
+            return _error(404, "Record not found")
+        replies = sum(1 for s in self.live() if s["in_reply_to_id"] == ident)
+        counts = {"favourites_count": 0, "reblogs_count": 0, "quotes_count": 0}
+        counts.update(self.engagement.get(ident, {}))
+        return _json(200, {**_public(found), **counts, "replies_count": replies})
+
+    def engage(self, ident: str, likes: int = 0, reposts: int = 0, quotes: int = 0) -> None:
+        """People favourite, boost and quote a status (replies are statuses: post them)."""
+        self.engagement[ident] = {
+            "favourites_count": likes,
+            "reblogs_count": reposts,
+            "quotes_count": quotes,
+        }
 
     def _source(self, request: httpx.Request, ident: str) -> httpx.Response:
         found = next((s for s in self.live() if s["id"] == ident), None)

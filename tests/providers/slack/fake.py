@@ -43,6 +43,7 @@ class Message:
     metadata: dict[str, Any] | None
     bot_id: str = "B0BOT"
     user: str = "U0BOT"
+    reactions: dict[str, int] = field(default_factory=dict)  # emoji name → count
 
     def as_json(self, with_metadata: bool) -> dict[str, Any]:
         found: dict[str, Any] = {
@@ -140,6 +141,7 @@ class FakeSlack:
             "chat.getPermalink": self._permalink,
             "conversations.history": self._history,
             "conversations.replies": self._replies,
+            "reactions.get": self._reactions,
         }
         if method not in routes:
             return _fail("unknown_method")
@@ -241,6 +243,31 @@ class FakeSlack:
         if not found:
             return _fail("thread_not_found")
         return self._page(found, args)  # parent first, then replies oldest first
+
+    def react(self, ts: str, **emoji: int) -> None:
+        """People add reactions to a message (``thumbsup=3, tada=1``)."""
+        next(m for m in self.messages if m.ts == ts).reactions.update(emoji)
+
+    def _reactions(self, args: dict[str, Any]) -> httpx.Response:
+        if "reactions:read" not in self.scopes:
+            return _fail("missing_scope", needed="reactions:read", provided="chat:write")
+        channel = self._by_id(args.get("channel"))
+        if isinstance(channel, httpx.Response):
+            return channel
+        ts = args.get("timestamp")
+        found = next((m for m in self.messages if m.channel == channel.id and m.ts == ts), None)
+        if found is None:
+            return _fail("message_not_found")
+        message = found.as_json(False)
+        if found.reactions:
+            message["reactions"] = [
+                {"name": name, "count": count, "users": [f"U{i:07d}" for i in range(count)]}
+                for name, count in found.reactions.items()
+            ]
+        replies = [m for m in self.messages if m.thread_ts == ts and m.ts != ts]
+        if replies:
+            message["reply_count"] = len(replies)
+        return _ok(type="message", channel=channel.id, message=message)
 
     def _by_id(self, ident: Any) -> Channel | httpx.Response:
         # History methods take ids only, unlike chat.postMessage.

@@ -100,6 +100,7 @@ class FakeThreads:
     codes: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # code → redirect
     containers: dict[str, Container] = field(default_factory=dict)
     media: dict[str, Media] = field(default_factory=dict)
+    insights: dict[str, dict[str, int]] = field(default_factory=dict)  # media id → counts
     requests: list[httpx.Request] = field(default_factory=list)
     authorize_params: list[dict[str, str]] = field(default_factory=list)
     faults: dict[str, list[Fault]] = field(default_factory=dict)  # route → answers first
@@ -166,6 +167,7 @@ class FakeThreads:
             ("GET", 2, "threads"): ("list", self._list),
             ("GET", 2, "replies"): ("replies", self._replies),
             ("GET", 2, "threads_publishing_limit"): ("limit", self._limit),
+            ("GET", 2, "insights"): ("insights", self._insights),
         }
         key = (method, len(rest), rest[1] if len(rest) == 2 else "")
         return routes.get(key, ("", None))
@@ -372,6 +374,41 @@ class FakeThreads:
             reverse=args.get("reverse", "true") == "true",
         )
         return self._page(found, args)
+
+    def engage(self, ident: str, **insights: int) -> None:
+        """People see, like, repost and quote a post (the insights' names; replies are
+        posts: publish them)."""
+        self.insights.setdefault(ident, {}).update(insights)
+
+    def _insights(self, args: dict[str, str], path: str) -> httpx.Response:
+        """A post's lifetime metrics; a root post's replies count the whole conversation."""
+        token = self._valid(args)
+        if isinstance(token, httpx.Response):
+            return token
+        ident = [p for p in path.split("/") if p][1]
+        if ident not in self.media:
+            return _error(400, 100, "Object does not exist or cannot be loaded", 33)
+        known = {"views", "likes", "replies", "reposts", "quotes", "shares"}
+        asked = [m for m in args.get("metric", "").split(",") if m]
+        if not asked or set(asked) - known:
+            return _error(400, 100, f"metric must be a list of {', '.join(sorted(known))}")
+        below, replies = [ident], 0
+        while below:
+            parent = below.pop()
+            children = [m.id for m in self.media.values() if m.reply_to == parent]
+            replies += len(children)
+            below += children
+        values = {**dict.fromkeys(known, 0), **self.insights.get(ident, {}), "replies": replies}
+        data = [
+            {
+                "name": m,
+                "period": "lifetime",
+                "values": [{"value": values[m]}],
+                "id": f"{ident}/insights/{m}/lifetime",
+            }
+            for m in asked
+        ]
+        return _json({"data": data})
 
     def _limit(self, args: dict[str, str], path: str) -> httpx.Response:
         user = self._user(args, path)

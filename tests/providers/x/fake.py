@@ -68,6 +68,8 @@ class Tweet:
     created_at: datetime
     reply_to: str | None
     media: list[str]
+    # What people did with it (replies are posts: post them); read as public_metrics.
+    metrics: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -103,6 +105,7 @@ class FakeX:
     media: dict[str, Media] = field(default_factory=dict)
     requests: list[httpx.Request] = field(default_factory=list)
     _used: int = 0
+    reads: int = 0  # GET /2/tweets/:id answered (each one billed by X)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1880000000000000001))
 
     def __post_init__(self) -> None:
@@ -137,6 +140,9 @@ class FakeX:
             )
         if path == "/2/tweets" and method == "POST":
             return self._need(grant, "tweet.write") or self._create(grant, request)
+        found = re.fullmatch(r"/2/tweets/(\d+)", path)
+        if found and method == "GET":
+            return self._need(grant, "tweet.read", "users.read") or self._tweet(found[1], request)
         if path.startswith("/2/media"):
             return self._need(grant, "media.write") or self._media(grant, request)
         return _problem(404, "Not Found", f"no route {method} {path}")
@@ -298,6 +304,42 @@ class FakeX:
         headers = {**limits, "x-rate-limit-remaining": str(self.tweet_limit - self._used)}
         data = {"id": tweet.id, "text": text, "edit_history_tweet_ids": [tweet.id]}
         return _data(201, data, headers)
+
+    def engage(self, ident: str, **metrics: int) -> None:
+        """People like, repost, quote, view, bookmark a post (X's public_metrics names)."""
+        next(t for t in self.tweets if t.id == ident).metrics.update(metrics)
+
+    def _tweet(self, ident: str, request: httpx.Request) -> httpx.Response:
+        """GET /2/tweets/:id: a deleted or unknown post is a 200 carrying only ``errors``."""
+        self.reads += 1  # X bills each post read
+        tweet = next((t for t in self.tweets if t.id == ident), None)
+        if tweet is None:
+            return httpx.Response(
+                200,
+                json={
+                    "errors": [
+                        {
+                            "value": ident,
+                            "detail": f"Could not find tweet with id: [{ident}].",
+                            "title": "Not Found Error",
+                            "type": "https://api.twitter.com/2/problems/resource-not-found",
+                        }
+                    ]
+                },
+            )
+        data: dict[str, Any] = {"id": tweet.id, "text": tweet.text}
+        if "public_metrics" in request.url.params.get("tweet.fields", "").split(","):
+            replies = sum(1 for t in self.tweets if t.reply_to == ident)
+            data["public_metrics"] = {
+                "retweet_count": 0,
+                "reply_count": replies,
+                "like_count": 0,
+                "quote_count": 0,
+                "bookmark_count": 0,
+                "impression_count": 0,
+                **tweet.metrics,
+            }
+        return httpx.Response(200, json={"data": data})
 
     def _timeline(self, user_id: str, request: httpx.Request) -> httpx.Response:
         q = request.url.params

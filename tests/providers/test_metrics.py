@@ -1,0 +1,167 @@
+"""Each network's ``metrics`` against its fake: a two-part thread goes out through ``post``,
+people react and reply, and the counts come back under socialgit's names, with the
+thread's own second part not counted as a reply. Networks without metrics, and accounts
+that keep them off, say so (never zeros)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from providers import PROVIDERS, linkedin, mastodon, slack, threads, x
+from providers import bluesky as _bluesky
+from providers.base import Outgoing, Published, Receipt
+from providers.defaults import no_metrics
+from providers.threads import publish as _threads_publish
+from socialgit.errors import AuthRevoked, Rejected, Unsupported
+from tests.providers._support import account, thread
+from tests.providers.linkedin.fake import FakeLinkedIn
+from tests.providers.mastodon.fake import FakeMastodon
+from tests.providers.slack.fake import FakeSlack
+from tests.providers.threads.fake import FakeThreads, threads_account
+from tests.providers.x.fake import FakeX, x_account
+
+AT = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+
+
+def published(receipt: Receipt) -> Published:
+    return Published(receipt.id, receipt.url, receipt.parts, AT, "content/launch.md", "team")
+
+
+def two_parts(tmp_path: Path) -> Outgoing:
+    return thread(tmp_path, "Launch day", "Second part", image_on=None)
+
+
+def test_mastodon_status_counts(tmp_path: Path) -> None:
+    fake = FakeMastodon()
+    acct = account("mastodon", instance=fake.base)
+    creds = {"access_token": fake.issue_token()}
+    with fake.client() as client:
+        receipt = mastodon.post(client, acct, creds, two_parts(tmp_path), (), lambda _: None)
+        other = {"access_token": fake.issue_token()}
+        reply = {"status": "congrats", "in_reply_to_id": receipt.id}
+        client.post(f"{fake.base}/api/v1/statuses", json=reply, headers=_bearer(other))
+        fake.engage(receipt.id, likes=5, reposts=2, quotes=1)
+        counts = mastodon.metrics(client, acct, creds, published(receipt))
+        assert counts == {"likes": 5, "reposts": 2, "replies": 1, "quotes": 1}
+        fake.delete(receipt.id)
+        with pytest.raises(Rejected, match="HTTP 404"):
+            mastodon.metrics(client, acct, creds, published(receipt))
+
+
+def test_x_public_metrics_only_when_the_account_asks(tmp_path: Path) -> None:
+    fake = FakeX(clock=lambda: AT)
+    creds = {"access_token": fake.token}
+    off, on = x_account(), x_account(metrics=True)
+    assert "set `metrics: true`" in no_metrics(PROVIDERS["x"], off)
+    assert no_metrics(PROVIDERS["x"], on) == ""
+    with fake.client() as client:
+        receipt = x.post(client, on, creds, two_parts(tmp_path), (), lambda _: None)
+        reply = {"text": "congrats", "reply": {"in_reply_to_tweet_id": receipt.id}}
+        client.post("https://api.x.com/2/tweets", json=reply, headers=_bearer({
+            "access_token": fake.other_token}))  # fmt: skip
+        fake.engage(receipt.id, like_count=7, retweet_count=3, impression_count=120)
+        counts = x.metrics(client, on, creds, published(receipt))
+        assert counts == {
+            "likes": 7,
+            "reposts": 3,
+            "replies": 1,
+            "quotes": 0,
+            "views": 120,
+            "bookmarks": 0,
+        }
+        assert fake.reads == 1
+        gone = Published("1880000000000009999", None, ("1880000000000009999",), AT)
+        with pytest.raises(Rejected, match="no such post"):
+            x.metrics(client, on, creds, gone)
+
+
+def test_linkedin_organization_statistics_and_member_posts_say_why_not(tmp_path: Path) -> None:
+    fake = FakeLinkedIn()
+    page = account("linkedin", "team-page", client_id=fake.client_id, organization="2414183")
+    member = account("linkedin", client_id=fake.client_id)
+    assert "r_member_postAnalytics" in no_metrics(PROVIDERS["linkedin"], member)
+    assert no_metrics(PROVIDERS["linkedin"], page) == ""
+    creds = {"access_token": fake.grant(linkedin.PAGE_SCOPE)}
+    with fake.client() as client:
+        receipt = linkedin.post(client, page, creds, two_parts(tmp_path), (), lambda _: None)
+        fake.engage(receipt.id, likeCount=4, shareCount=1, impressionCount=300, clickCount=9)
+        counts = linkedin.metrics(client, page, creds, published(receipt))
+        # The thread's second part is a comment of the page's own: not counted.
+        assert counts == {"likes": 4, "reposts": 1, "replies": 0, "views": 300, "clicks": 9}
+        without = {"access_token": fake.grant("w_organization_social")}
+        with pytest.raises(AuthRevoked, match="lacks a scope"):
+            linkedin.metrics(client, page, without, published(receipt))
+        with pytest.raises(Unsupported, match="r_member_postAnalytics"):
+            linkedin.metrics(client, member, creds, published(receipt))
+
+
+def test_threads_insights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeThreads()
+    monkeypatch.setattr(_threads_publish, "SLEEP", fake.sleeps.append)
+    acct = threads_account()
+    creds = {"access_token": fake.issue(), "user_id": fake.user_id}
+    assert "threads_manage_insights" in threads.generate_auth_url(acct, "http://x/cb", "s", "c")
+    with fake.client() as client:
+        receipt = threads.post(client, acct, creds, two_parts(tmp_path), (), lambda _: None)
+        fake.engage(receipt.id, views=80, likes=6, reposts=2, quotes=1)
+        counts = threads.metrics(client, acct, creds, published(receipt))
+        assert counts == {"views": 80, "likes": 6, "replies": 0, "reposts": 2, "quotes": 1}
+
+
+def test_slack_reactions_with_a_bot_and_none_with_a_webhook(tmp_path: Path) -> None:
+    fake = FakeSlack(scopes={"chat:write", "channels:history", "reactions:read"})
+    acct = account("slack", channel="C0GENERAL1")
+    creds = {"bot_token": fake.bot_token}
+    with fake.client() as client:
+        receipt = slack.post(client, acct, creds, two_parts(tmp_path), (), lambda _: None)
+        fake.react(receipt.id, thumbsup=3, tada=2)
+        counts = slack.metrics(client, acct, creds, published(receipt))
+        assert counts == {"likes": 5, "replies": 0}
+        with pytest.raises(Unsupported, match="bot token"):
+            slack.metrics(client, acct, {"webhook_url": fake.webhook_url}, published(receipt))
+        fake.scopes.discard("reactions:read")
+        with pytest.raises(AuthRevoked, match="reactions:read"):
+            slack.metrics(client, acct, creds, published(receipt))
+
+
+@pytest.mark.parametrize("name", sorted(PROVIDERS))
+def test_every_network_either_reads_metrics_or_says_it_has_none(name: str) -> None:
+    provider = PROVIDERS[name]
+    why = no_metrics(provider, account(name))
+    with_metrics = {"bluesky", "linkedin", "mastodon", "pixelfed", "slack", "threads", "x"}
+    if name in with_metrics:
+        assert name in {"x", "linkedin"} or why == "", why
+    else:
+        assert why == f"{provider.TITLE} gives no metrics"
+        with pytest.raises(Unsupported):
+            provider.metrics(httpx.Client(), account(name), {}, Published("1", None, ("1",), AT))
+
+
+def test_bluesky_reads_the_appview_not_the_pds() -> None:
+    seen: list[httpx.Request] = []
+
+    def appview(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        uri = request.url.params["uris"]
+        post = {"uri": uri, "likeCount": 2, "repostCount": 1, "replyCount": 2, "quoteCount": 0}
+        return httpx.Response(200, json={"posts": [post]})
+
+    uri = "at://did:plc:abc/app.bsky.feed.post/3kabc"
+    item = Published(uri, None, (uri, uri + "2"), AT)
+    with httpx.Client(transport=httpx.MockTransport(appview)) as client:
+        acct = account("bluesky", handle="a.example.com", base_url="https://pds.example")
+        counts = _bluesky.metrics(client, acct, {}, item)
+        assert counts == {"likes": 2, "reposts": 1, "replies": 1, "quotes": 0}
+        assert seen[0].url.host == "public.api.bsky.app" and "authorization" not in seen[0].headers
+        own = account("bluesky", handle="a", appview_url="https://appview.example")
+        _bluesky.metrics(client, own, {}, item)
+        assert seen[1].url.host == "appview.example"
+
+
+def _bearer(creds: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {creds['access_token']}"}
