@@ -120,7 +120,9 @@ def test_publish_workflow() -> None:
     script = runs(workflow)
     assert f"pip install socialgit=={__version__}" in script  # pinned: no surprise upgrades
     assert "socialgit refresh" in script
-    assert script.rstrip().endswith("socialgit publish")
+    assert script.rstrip().endswith("socialgit publish\nsocialgit metrics")
+    metrics = steps(workflow)[-1]
+    assert metrics["if"] == "${{ !cancelled() }}"  # snapshots also after a failed delivery
     # The daily refresh runs on its own schedule entry, so it must name one that exists.
     (refresh,) = [s for s in steps(workflow) if "socialgit refresh" in s.get("run", "")]
     daily = [c for c in crons if c != "3-59/10 * * * *"]

@@ -487,7 +487,8 @@ def test_sign_in_link_code_exchange_and_long_lived_token(fake: FakeThreads) -> N
     (asked,) = fake.authorize_params
     assert (
         asked["scope"]
-        == "threads_basic,threads_content_publish,threads_manage_replies,threads_read_replies"
+        == "threads_basic,threads_content_publish,threads_manage_replies,threads_read_replies,"
+        "threads_manage_insights"
     )
     assert asked["code_challenge"] == "ch4llenge"  # sent; Meta ignores what it does not know
     long = fake.tokens[stored["access_token"]]
