@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from socialgit.cli import _default_format, _now, _root, _summary
@@ -41,4 +43,66 @@ def metrics(ctx: click.Context, at: str | None, no_push: bool) -> None:
     ctx.exit(1 if report.failed else 0)
 
 
-COMMANDS = [metrics]
+@click.command()
+@click.option("--since", metavar="TIME", help="Only deliveries from TIME on (config time zone).")
+@click.option("--until", metavar="TIME", help="Only deliveries before TIME.")
+@click.option("--account", "accounts", multiple=True, metavar="NAME", help="Only this account.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "markdown", "json", "csv")),
+    default="text",
+    show_default=True,
+)
+@click.pass_context
+def report(
+    ctx: click.Context,
+    since: str | None,
+    until: str | None,
+    accounts: tuple[str, ...],
+    fmt: str,
+) -> None:
+    """What happened after posts went out, from the post files (no network).
+
+    Per post and account the latest counts; totals per account per week; the top posts by
+    engagement 24h after they went out; and when to post: the median 24h engagement by
+    weekday and hour, per account, with the number of posts behind each. CSV is one row
+    per delivery, for a spreadsheet. In GitHub Actions the Markdown also goes to the step
+    summary.
+
+    \b
+    Example:
+      socialgit report --since 2026-11-01 --account news-bsky
+      socialgit report --format csv > deliveries.csv
+    """
+    from socialgit.config import load_config
+    from socialgit.stats import render
+    from socialgit.stats.reporting import make_report
+
+    root = _root(ctx)
+    tz = load_config(root).config.timezone
+    built = make_report(root, _time("--since", since, tz), _time("--until", until, tz), accounts)
+    renderer = {
+        "text": render.text,
+        "markdown": render.markdown,
+        "json": render.as_json,
+        "csv": render.as_csv,
+    }[fmt]
+    click.echo(renderer(built), nl=False)
+    if _default_format() == "github":
+        _summary(render.markdown(built))
+
+
+def _time(option: str, value: str | None, tz: str) -> datetime | None:
+    from socialgit.errors import UsageError
+    from socialgit.times import TimeError, parse_time, zone
+
+    if value is None:
+        return None
+    try:
+        return parse_time(value, zone(tz))[0]
+    except TimeError as exc:
+        raise UsageError(f"{option}: {exc}") from None
+
+
+COMMANDS = [metrics, report]
