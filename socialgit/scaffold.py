@@ -24,6 +24,10 @@ FILES: tuple[tuple[str, str], ...] = (
     (".github/workflows/socialgit-check.yml", "socialgit-check.yml"),
     (".github/workflows/socialgit-publish.yml", "socialgit-publish.yml"),
 )
+# With ``init --site``: the workflow that builds the dashboard and deploys it to GitHub Pages.
+SITE_FILES: tuple[tuple[str, str], ...] = (
+    (".github/workflows/socialgit-site.yml", "socialgit-site.yml"),
+)
 GITIGNORE = ".gitignore"
 IGNORED = ("outbox/",)
 PUBLISH_AT = "@PUBLISH_AT@"
@@ -52,13 +56,14 @@ def render(name: str, today: date) -> str:
     return text.replace(PUBLISH_AT, f"{today + timedelta(days=1):%Y-%m-%d} 09:00")
 
 
-def scaffold(target: Path, today: date) -> list[Step]:
-    """Write what is missing below ``target``; report every file as created or skipped."""
+def scaffold(target: Path, today: date, site: bool = False) -> list[Step]:
+    """Write what is missing below ``target``; report every file as created or skipped.
+    ``site``: the dashboard's workflow too."""
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} exists and is not a folder")
     target.mkdir(parents=True, exist_ok=True)
     steps: list[Step] = []
-    for rel, name in FILES:
+    for rel, name in (*FILES, *(SITE_FILES if site else ())):
         path = target / rel
         if os.path.lexists(path):
             steps.append(Step(rel, "skipped", "exists"))

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from socialgit.scaffold import FILES, scaffold, template
+from socialgit import __version__
+from socialgit.scaffold import FILES, SITE_FILES, scaffold, template
 from tests.cli_run import run
 
 EXPECTED = [rel for rel, _ in FILES] + [".gitignore"]
@@ -93,5 +94,20 @@ def test_init_into_a_file_is_a_usage_error(
 
 def test_templates_are_package_data() -> None:
     # Read through importlib.resources, as an installed wheel would be.
-    for _, name in FILES:
+    for _, name in (*FILES, *SITE_FILES):
         assert template(name).strip()
+
+
+def test_init_offers_the_dashboard_and_adds_it_later(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = run(capsys, "init", str(tmp_path))
+    assert "`socialgit init --site` adds its workflow" in first.out
+    workflow = tmp_path / ".github/workflows/socialgit-site.yml"
+    assert not workflow.exists()
+    before = snapshot(tmp_path)
+    later = run(capsys, "-C", str(tmp_path), "init", "--site")
+    assert later.code == 0 and "created  .github/workflows/socialgit-site.yml" in later.out
+    assert "turn on GitHub Pages" in later.out
+    assert {k: v for k, v in snapshot(tmp_path).items() if k in before} == before
+    assert f"pip install socialgit=={__version__}" in workflow.read_text()

@@ -129,10 +129,30 @@ def test_publish_workflow() -> None:
     assert daily and f"github.event.schedule == '{daily[0]}'" in refresh["if"]
 
 
+def test_site_workflow_builds_and_deploys_to_pages(tmp_path: Path) -> None:
+    scaffold(tmp_path, date(2026, 11, 24), site=True)
+    path = tmp_path / ".github" / "workflows" / "socialgit-site.yml"
+    lint(path)
+    workflow = load(path.read_text())
+    assert workflow["permissions"] == {"contents": "read"}  # the build job can publish nothing
+    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
+    runs = [s.get("run", "") for s in build["steps"]]
+    assert "socialgit site site" in runs
+    upload = next(s for s in build["steps"] if "upload-pages-artifact" in s.get("uses", ""))
+    assert upload["with"]["path"] == "site"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["needs"] == "build"
+    assert deploy["steps"][0]["uses"].startswith("actions/deploy-pages@")
+
+
 def test_ci_workflow_runs_the_ci_script() -> None:
     workflow = load((WORKFLOWS / "ci.yml").read_text(encoding="utf-8"))
     assert set(workflow["on"]) == {"push", "pull_request"}
     used = {s.get("uses", "").split("@")[0]: s for s in steps(workflow)}
     assert used["actions/setup-python"]["with"]["python-version"] == "3.11"
     assert str(used["actions/setup-node"]["with"]["node-version"]) == "20"
-    assert steps(workflow)[-1]["run"] == "bash .ci/run"
+    (tests,) = [s for s in steps(workflow) if "run" in s]
+    assert tests["run"] == "bash .ci/run"
+    # The dashboard's screenshots are kept, also when a test failed (that is when they help).
+    keep = used["actions/upload-artifact"]
+    assert keep["with"]["path"] == "tests/artifacts/" and keep["if"] == "${{ !cancelled() }}"

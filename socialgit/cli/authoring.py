@@ -11,24 +11,30 @@ from socialgit.cli import _exit_for, _now, _root
 
 @click.command()
 @click.argument("directory", default=".", required=False, metavar="[DIR]")
+@click.option(
+    "--site", is_flag=True, help="Also the workflow that puts a dashboard on GitHub Pages."
+)
 @click.pass_context
-def init(ctx: click.Context, directory: str) -> None:
+def init(ctx: click.Context, directory: str, site: bool) -> None:
     """Create a content repository in DIR (default: here). Never overwrites a file.
 
     Writes socialgit.yml (with an `outbox` account that needs no credentials), an example
     post, the check and publish workflows under .github/workflows, and `outbox/` in
-    .gitignore. Files that exist already are left alone and reported as skipped.
+    .gitignore. With --site, also the workflow that builds `socialgit site` and deploys it
+    to GitHub Pages (run it again in an existing repository to add just that). Files that
+    exist already are left alone and reported as skipped.
 
     \b
     Example:
       socialgit init my-posts && socialgit -C my-posts plan
+      socialgit init --site
     """
     from datetime import UTC, datetime
 
     from socialgit.scaffold import scaffold
 
     target = Path(ctx.obj["repo"]) / directory
-    for step in scaffold(target, datetime.now(UTC).date()):
+    for step in scaffold(target, datetime.now(UTC).date(), site):
         note = f" ({step.note})" if step.note else ""
         click.echo(f"{step.action:<8} {step.path}{note}")
     click.echo(
@@ -36,6 +42,13 @@ def init(ctx: click.Context, directory: str) -> None:
         "run `socialgit vault keygen`, store the key as the repository secret SOCIALGIT_KEY, "
         "and `socialgit connect ACCOUNT` for each network account."
     )
+    if site:
+        click.echo(
+            "The dashboard: turn on GitHub Pages (Settings → Pages → Source: GitHub Actions); "
+            "the site workflow then deploys it on every push. It is public on most plans."
+        )
+    else:
+        click.echo("A dashboard on GitHub Pages: `socialgit init --site` adds its workflow.")
 
 
 @click.command(name="calendar")

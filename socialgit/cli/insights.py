@@ -93,6 +93,46 @@ def report(
         _summary(render.markdown(built))
 
 
+@click.command()
+@click.argument("directory", default="site", required=False, metavar="[DIR]")
+@click.option("--at", metavar="TIME", help="As if it were TIME (config time zone).")
+@click.option("--horizon", default="90d", show_default=True, help="How far ahead to plan.")
+@click.pass_context
+def site(ctx: click.Context, directory: str, at: str | None, horizon: str) -> None:
+    """Write a static dashboard of the repository into DIR (default: site/).
+
+    A month calendar (upcoming, published with links, missed and errors marked, drafts
+    dimmed), the plan, a page per post showing what each target receives (every part with
+    its length against the limit, images with their alt text) and its metrics, and charts:
+    engagement per week per account, and when to post. Made from the files alone; the pages
+    load nothing from another host, so they open from disk or on GitHub Pages.
+
+    \b
+    Example:
+      socialgit site && xdg-open site/index.html
+      socialgit site public --horizon 30d
+    """
+    from pathlib import Path
+
+    from socialgit.config import load_config
+    from socialgit.errors import UsageError
+    from socialgit.site.build import build_site
+    from socialgit.times import TimeError, parse_duration
+
+    root = _root(ctx)
+    try:
+        ahead = parse_duration(horizon)
+    except TimeError as exc:
+        raise UsageError(f"--horizon: {exc}") from None
+    now = _now(at, load_config(root).config.timezone)
+    # As if started in the -C folder, like every other path on the command line.
+    built = build_site(root, Path(ctx.obj["repo"]) / directory, now, ahead)
+    click.echo(
+        f"wrote {built.pages} pages and {built.images} images ({built.size // 1024} KiB) to "
+        f"{directory}/; open {directory}/index.html"
+    )
+
+
 def _time(option: str, value: str | None, tz: str) -> datetime | None:
     from socialgit.errors import UsageError
     from socialgit.times import TimeError, parse_time, zone
@@ -105,4 +145,4 @@ def _time(option: str, value: str | None, tz: str) -> datetime | None:
         raise UsageError(f"{option}: {exc}") from None
 
 
-COMMANDS = [metrics, report]
+COMMANDS = [metrics, report, site]
