@@ -1,4 +1,5 @@
-"""Counted nouns in what a person reads: "1 delivery", "2 deliveries", never "1 deliveries"."""
+"""Words in what a person reads: counted nouns ("1 delivery", "2 deliveries", never "1
+deliveries"), and text made safe for a cell of a Markdown table."""
 
 from __future__ import annotations
 
@@ -11,3 +12,8 @@ def plural(count: int, one: str, many: str | None = None) -> str:
     if count == 1:
         return f"{count} {one}"
     return f"{count} {many or _IRREGULAR.get(one) or one + 's'}"
+
+
+def table_cell(value: str) -> str:
+    """``value`` as one cell of a Markdown table: pipes escaped, line breaks as spaces."""
+    return value.replace("|", "\\|").replace("\n", " ")

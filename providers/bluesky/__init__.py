@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from providers import _http
+from providers._counts import pick, without_own
 from providers._text import graphemes, utf8_bytes
 from providers.atproto.richtext import detect_facets
 from providers.atproto.xrpc import Xrpc, jwt_expiry, pds_endpoint, record_key
@@ -309,14 +310,7 @@ def metrics(
             f"{item.post}: the AppView does not know {item.id} (deleted, or a PDS it does not "
             "index: set `appview_url`)"
         )
-    counts = {
-        name: value
-        for name, field in _COUNTS.items()
-        if isinstance(value := post.get(field), int) and not isinstance(value, bool)
-    }
-    if "replies" in counts and len(item.parts) > 1:
-        counts["replies"] = max(counts["replies"] - 1, 0)
-    return counts
+    return without_own(pick(post, _COUNTS), min(len(item.parts) - 1, 1))
 
 
 _COUNTS = {

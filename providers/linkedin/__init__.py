@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from providers._counts import pick, without_own
 from providers._text import utf16_units
 from providers.base import (
     IMAGE_TYPES,
@@ -456,14 +457,7 @@ def metrics(
     found = elements[0].get("totalShareStatistics") if elements else None
     if not isinstance(found, dict):
         raise Transient(f"{op}: LinkedIn has no statistics for it yet")
-    counts = {
-        name: value
-        for name, key in _STATISTICS.items()
-        if isinstance(value := found.get(key), int) and not isinstance(value, bool)
-    }
-    if "replies" in counts:
-        counts["replies"] = max(counts["replies"] - (len(item.parts) - 1), 0)
-    return counts
+    return without_own(pick(found, _STATISTICS), len(item.parts) - 1)
 
 
 _STATISTICS = {

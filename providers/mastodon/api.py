@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from providers import _http
+from providers._counts import pick, without_own
 from socialgit import redact
 from socialgit.errors import (
     AuthExpired,
@@ -223,14 +224,7 @@ def counts(
     path = f"/api/v1/statuses/{quote(item.id, safe='')}"
     answer = call(client, account, credentials, "GET", path, op=op, sent=False)
     status = body(answer, op, sent=False)
-    found = {
-        name: value
-        for name, key in _COUNTS.items()
-        if isinstance(value := status.get(key), int) and not isinstance(value, bool)
-    }
-    if "replies" in found and len(item.parts) > 1:
-        found["replies"] = max(found["replies"] - 1, 0)
-    return found
+    return without_own(pick(status, _COUNTS), min(len(item.parts) - 1, 1))
 
 
 _COUNTS = {

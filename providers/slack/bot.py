@@ -8,6 +8,7 @@ from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 
 from providers import _http
+from providers._counts import pick, without_own
 from providers.base import Credentials, OnPart, Outgoing, Receipt
 from providers.slack.common import escape, reconnect
 from socialgit.errors import (
@@ -251,11 +252,8 @@ def reactions(
     likes = sum(
         r["count"] for r in found or () if isinstance(r, dict) and isinstance(r.get("count"), int)
     )
-    counts = {"likes": likes}
-    replies = message.get("reply_count")
-    if isinstance(replies, int):
-        counts["replies"] = max(replies - (parts - 1), 0)  # the thread's own parts reply too
-    return counts
+    counts = {"likes": likes, **pick(message, {"replies": "reply_count"})}
+    return without_own(counts, parts - 1)  # the thread's own parts are replies too
 
 
 def lookup(

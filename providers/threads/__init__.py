@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import regex
 
+from providers._counts import without_own
 from providers._text import grapheme_list, utf8_bytes
 from providers.base import (
     AuthKind,
@@ -167,9 +168,7 @@ def metrics(
         value = _insight_value(metric) if name in _INSIGHTS.split(",") else None
         if isinstance(name, str) and value is not None:
             counts[name] = value
-    if "replies" in counts:
-        counts["replies"] = max(counts["replies"] - (len(item.parts) - 1), 0)
-    return counts
+    return without_own(counts, len(item.parts) - 1)
 
 
 _INSIGHTS = "views,likes,replies,reposts,quotes"

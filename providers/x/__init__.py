@@ -32,6 +32,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from providers._counts import pick, without_own
 from providers.base import (
     AuthKind,
     Counts,
@@ -263,14 +264,7 @@ def metrics(
     if not isinstance(found, dict):
         # A deleted or hidden post: 200 with only ``errors`` (Not Found Error).
         raise Rejected(f"{op}: X has no such post ({_x_api.said_body(answer) or 'not found'})")
-    counts = {
-        name: value
-        for name, key in _METRICS.items()
-        if isinstance(value := found.get(key), int) and not isinstance(value, bool)
-    }
-    if "replies" in counts and len(item.parts) > 1:
-        counts["replies"] = max(counts["replies"] - 1, 0)
-    return counts
+    return without_own(pick(found, _METRICS), min(len(item.parts) - 1, 1))
 
 
 _METRICS = {

@@ -31,7 +31,7 @@ from socialgit.runner.git import Repo
 from socialgit.runner.run import MAX_ROUNDS, Hooks, Options, _check_branch, _client, _sync
 from socialgit.stats.snapshots import LABELS, recorded
 from socialgit.times import iso_utc
-from socialgit.words import plural
+from socialgit.words import plural, table_cell
 from socialgit.yamlnodes import YamlError
 
 
@@ -228,6 +228,5 @@ def markdown(report: MetricsReport) -> str:
     if found:
         out += ["| Snapshot | Account | Post | Counts or error |", "|---|---|---|---|"]
         for what, account, post, detail in found:
-            cell = detail.replace("|", "\\|").replace("\n", " ")
-            out.append(f"| {what} | {account} | `{post}` | {cell} |")
+            out.append(f"| {what} | {account} | `{post}` | {table_cell(detail)} |")
     return scrub("\n".join(out) + "\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from socialgit.redact import scrub
 from socialgit.runner.run import RunReport
 from socialgit.times import iso_utc
+from socialgit.words import table_cell
 
 _LABELS = {
     "published": "published",
@@ -100,12 +101,8 @@ def _markdown(report: RunReport) -> str:
     if found:
         out += ["| Result | Account | Post | Link or error |", "|---|---|---|---|"]
         for state, account, post, detail in found:
-            cell = f"[{detail}]({detail})" if detail.startswith("https://") else _cell(detail)
+            cell = f"[{detail}]({detail})" if detail.startswith("https://") else table_cell(detail)
             out.append(f"| {state} | {account} | `{post}` | {cell} |")
     for why in report.unrecorded:
-        out.append(f"\n**Not recorded:** {_cell(why)}")
+        out.append(f"\n**Not recorded:** {table_cell(why)}")
     return "\n".join(out) + "\n"
-
-
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")

@@ -12,7 +12,7 @@ from socialgit.stats.deliveries import Delivery
 from socialgit.stats.report import WEEKDAYS, Cell, Report, Week
 from socialgit.stats.snapshots import COUNTS, LABELS, engagement
 from socialgit.times import iso_utc, zone
-from socialgit.words import plural
+from socialgit.words import plural, table_cell
 
 CSV_COLUMNS = (
     "post",
@@ -110,7 +110,7 @@ def markdown(report: Report) -> str:
         "|---|---|---|---|---|",
     ]
     for a in report.accounts:
-        why = f"no metrics: {_cell(a.no_metrics)}" if a.no_metrics else ""
+        why = f"no metrics: {table_cell(a.no_metrics)}" if a.no_metrics else ""
         out.append(f"| {a.name} | {a.provider} | {a.published} | {a.measured} | {why} |")
     heads = " | ".join(c.capitalize() for c in COUNTS)
     out += ["", "#### Posts", "", f"| Went out | Account | Post | Age | {heads} | Engagement |"]
@@ -121,7 +121,7 @@ def markdown(report: Report) -> str:
             f"[`{d.post}`]({d.link})" if d.link and d.link.startswith("https://") else f"`{d.post}`"
         )
         if latest is None:
-            note = _cell(_note(d) or "not measured yet")
+            note = table_cell(_note(d) or "not measured yet")
             out.append(
                 f"| {_local(report, d)} | {d.account} | {post} | {note} |"
                 + " |" * (len(COUNTS) + 1)
@@ -275,7 +275,3 @@ def _inert(value: str) -> str:
     """A cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first) is
     kept as text with a leading ``'`` (OWASP's advice on CSV injection)."""
     return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")

@@ -16,7 +16,17 @@ from providers.base import Network, Provider
 
 ROOT = Path(providers.__file__).parent
 # Shared plumbing may sit flat in providers/; a network's helpers live in its package.
-SHARED = {"__init__", "base", "defaults", "_http", "_text", "_document", "_pending", "_scan"}
+SHARED = {
+    "__init__",
+    "base",
+    "defaults",
+    "_http",
+    "_text",
+    "_document",
+    "_pending",
+    "_scan",
+    "_counts",
+}
 
 
 def _members(protocol: type) -> set[str]:
