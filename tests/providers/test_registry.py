@@ -26,6 +26,7 @@ SHARED = {
     "_pending",
     "_scan",
     "_counts",
+    "_articles",
 }
 
 

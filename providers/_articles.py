@@ -1,0 +1,57 @@
+"""What the networks of articles share: the post keys as ``post`` reads them, the marker that
+proves a delivery, and checks made before anything is sent.
+
+The marker is an HTML comment holding the delivery key (``<!-- socialgit:KEY -->``). A network
+that stores it somewhere it shows to nobody (Ghost's code injection) lets a look-up prove that
+an article is this delivery's, whatever its slug or title became.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from socialgit.errors import Rejected
+
+if TYPE_CHECKING:
+    from providers.base import Outgoing, Uploaded
+
+
+def marker(key: str) -> str:
+    return f"<!-- socialgit:{key} -->"
+
+
+def text(outgoing: Outgoing, name: str) -> str:
+    """A one-value key (``title``, ``slug``, …); "" when the post has none."""
+    value = outgoing.keys.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def items(outgoing: Outgoing, name: str) -> tuple[str, ...]:
+    """A list key (``tags``); () when the post has none."""
+    value = outgoing.keys.get(name)
+    return value if isinstance(value, tuple) else ()
+
+
+def cover(outgoing: Outgoing) -> Uploaded | None:
+    """The cover as the runner uploaded it (``upload_image``), if the post has one."""
+    if outgoing.cover is None:
+        return None
+    return outgoing.images.get(outgoing.cover.path)
+
+
+def title(outgoing: Outgoing, network: str, most: int | None = None) -> str:
+    """The article's title, checked before anything is sent (``validate`` checks it too, but
+    a post can reach the runner from an older socialgit)."""
+    found = text(outgoing, "title")
+    if not found:
+        raise Rejected(f"{outgoing.post}: {network} needs a `title:` for the article")
+    if most is not None and len(found) > most:
+        raise Rejected(
+            f"{outgoing.post}: the title is {len(found)} characters; {network} takes {most}"
+        )
+    return found
+
+
+# A slug the networks keep as given (Ghost and the others rewrite anything else, so a look-up
+# by the slug as written would miss the article).
+SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
