@@ -19,6 +19,7 @@ from providers.base import Provider
 
 NETWORKS = (
     "bluesky",
+    "devto",
     "discord",
     "facebook",
     "farcaster",
@@ -47,6 +48,7 @@ NETWORKS = (
 if TYPE_CHECKING:
     from providers import (
         bluesky,
+        devto,
         discord,
         facebook,
         farcaster,
@@ -76,6 +78,7 @@ if TYPE_CHECKING:
     # Keep in step with NETWORKS (tests/providers/test_registry.py checks).
     FITS: dict[str, Network] = {
         "bluesky": bluesky,
+        "devto": devto,
         "discord": discord,
         "facebook": facebook,
         "farcaster": farcaster,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from socialgit.errors import Rejected
 
 if TYPE_CHECKING:
-    from providers.base import Outgoing, Uploaded
+    from providers.base import BodyFormat, Outgoing, Uploaded
 
 
 def marker(key: str) -> str:
@@ -55,3 +55,18 @@ def title(outgoing: Outgoing, network: str, most: int | None = None) -> str:
 # A slug the networks keep as given (Ghost and the others rewrite anything else, so a look-up
 # by the slug as written would miss the article).
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+
+
+def body(outgoing: Outgoing, form: BodyFormat) -> str:
+    """The article's body as ``post`` sent it. The runner renders it for ``post`` only; a
+    look-up gets the Markdown as written, so a network whose look-up compares bodies renders
+    it here the same way: with the uploads the runner recorded, else each image's public
+    address (``media_base_url``: what the default ``upload_image`` gives)."""
+    if outgoing.body:
+        return outgoing.body
+    from socialgit import longform
+
+    urls = {m.path: m.url for part in outgoing.parts for m in part.media if m.url}
+    urls.update({path: made.url for path, made in outgoing.images.items()})
+    text = outgoing.parts[0].text if outgoing.parts else ""
+    return longform.render(text, outgoing.post, form, urls.get)
