@@ -133,10 +133,13 @@ def _read_inside(root: Path, full: str) -> bytes:
         return stream.read()
 
 
-def analyze(root: Path, rel: str, config: Config) -> Report:
+def analyze(root: Path, rel: str, config: Config, data: bytes | None = None) -> Report:
+    """The post at ``rel``; with ``data``, that text as if it were there (an import checks
+    the posts it is about to write)."""
     out = Findings(rel)
     try:
-        data = _read_inside(root, os.path.join(root, rel))
+        if data is None:
+            data = _read_inside(root, os.path.join(root, rel))
     except OSError as exc:
         out.add(1, 1, f"cannot read: {exc.strerror}")
         return Report(rel, None, tuple(out.problems), {})

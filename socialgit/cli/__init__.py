@@ -234,6 +234,7 @@ EXTENSIONS: tuple[str, ...] = (
     "socialgit.cli.publish",
     "socialgit.cli.credentials",
     "socialgit.cli.insights",
+    "socialgit.cli.importing",
 )
 
 
