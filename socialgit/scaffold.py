@@ -23,6 +23,7 @@ FILES: tuple[tuple[str, str], ...] = (
     ("content/hello.md", "example-post.md"),
     (".github/workflows/socialgit-check.yml", "socialgit-check.yml"),
     (".github/workflows/socialgit-publish.yml", "socialgit-publish.yml"),
+    (".github/workflows/socialgit-feed.yml", "socialgit-feed.yml"),
 )
 # With ``init --site``: the workflow that builds the dashboard and deploys it to GitHub Pages.
 SITE_FILES: tuple[tuple[str, str], ...] = (

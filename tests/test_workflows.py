@@ -67,7 +67,11 @@ def test_project_workflows_pass_actionlint() -> None:
 def test_workflows_written_by_init_pass_actionlint(tmp_path: Path) -> None:
     scaffold(tmp_path, date(2026, 11, 24))
     written = sorted((tmp_path / ".github" / "workflows").glob("*.yml"))
-    assert [f.name for f in written] == ["socialgit-check.yml", "socialgit-publish.yml"]
+    assert [f.name for f in written] == [
+        "socialgit-check.yml",
+        "socialgit-feed.yml",
+        "socialgit-publish.yml",
+    ]
     lint(*written)
 
 

@@ -19,7 +19,7 @@ def init(ctx: click.Context, directory: str, site: bool) -> None:
     """Create a content repository in DIR (default: here). Never overwrites a file.
 
     Writes socialgit.yml (with an `outbox` account that needs no credentials), an example
-    post, the check and publish workflows under .github/workflows, and `outbox/` in
+    post, the check, publish and feed workflows under .github/workflows, and `outbox/` in
     .gitignore. With --site, also the workflow that builds `socialgit site` and deploys it
     to GitHub Pages (run it again in an existing repository to add just that). Files that
     exist already are left alone and reported as skipped.

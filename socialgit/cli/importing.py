@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from socialgit.cli import _root
+from socialgit.cli import _now, _root
 
 if TYPE_CHECKING:
     from socialgit.importing.drafts import Outcome
@@ -95,6 +95,74 @@ def csv_(
         into=into,
         targets=_split(targets),
         queue=queue,
+        dry_run=dry_run,
+    )
+    _render(ctx, outcome, dry_run)
+
+
+@import_.command(name="rss")
+@click.argument("source", metavar="URL|FILE")
+@_into
+@click.option("--targets", metavar="A,B", required=True, help="Accounts for every post.")
+@_queue
+@click.option(
+    "--template",
+    "template_file",
+    metavar="FILE",
+    help="The text of each post, with {title} {link} {summary} {tags} (default: "
+    "'{title} {link}' and the tags as hashtags).",
+)
+@click.option("--limit", default=10, show_default=True, help="Only the newest N items.")
+@click.option("--at", "at", metavar="TIME", help="As if it were TIME (config time zone).")
+@_dry_run
+@click.pass_context
+def rss(
+    ctx: click.Context,
+    source: str,
+    into: str | None,
+    targets: str,
+    queue: str | None,
+    template_file: str | None,
+    limit: int,
+    at: str | None,
+    dry_run: bool,
+) -> None:
+    """A post for each item of an RSS or Atom feed that has none yet.
+
+    The post's id comes from the item's guid, so running it again (on a schedule, say)
+    never makes a second post of an item. A post gets `queue: NAME` with --queue, else
+    the next minute as its time. Every post is checked first; one with a problem (a text
+    over a network's limit) is reported, and then nothing is written.
+
+    \b
+    Example:
+      socialgit import rss https://example.com/feed.xml --targets news-bsky --queue weekdays
+    """
+    from pathlib import Path
+
+    from socialgit.config import load_config, refuse_errors
+    from socialgit.errors import UsageError
+    from socialgit.importing.feed import DEFAULT_TEMPLATE, import_feed
+
+    root = _root(ctx)
+    loaded = load_config(root)
+    refuse_errors(loaded.problems, "nothing was imported")
+    template = DEFAULT_TEMPLATE
+    if template_file is not None:
+        try:
+            template = Path(template_file).read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"--template {template_file}: cannot read: {exc}") from None
+    outcome = import_feed(
+        root,
+        loaded.config,
+        source,
+        _now(at, loaded.config.timezone),
+        targets=_split(targets),
+        into=into,
+        queue=queue,
+        template=template,
+        limit=limit,
         dry_run=dry_run,
     )
     _render(ctx, outcome, dry_run)

@@ -48,6 +48,7 @@ class Draft:
     tags: tuple[str, ...] = ()
     media: tuple[tuple[str, str], ...] = ()  # (repository-relative path, alt text)
     columns: dict[str, str] = field(default_factory=dict)  # field → its column as written
+    stem: str | None = None  # the file's name without .md (default: the id)
 
     def column(self, name: str) -> str:
         written = self.columns.get(name, name)
@@ -153,9 +154,10 @@ def existing_ids(root: Path, config: Config) -> dict[str, str]:
 
 def place(root: Path, into: str, draft: Draft, taken: set[str]) -> str:
     """A free path for the draft: ``INTO/ID.md``, else ``INTO/ID-2.md``, …"""
+    stem = draft.stem or draft.id
     number = 1
     while True:
-        name = draft.id if number == 1 else f"{draft.id}-{number}"
+        name = stem if number == 1 else f"{stem}-{number}"
         rel = f"{into}/{name}.md"
         if rel not in taken and not (root / rel).exists():
             taken.add(rel)
