@@ -25,6 +25,7 @@ KEYS = (
     "accounts",
     "branch",
     "media_base_url",
+    "notify",
 )
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _SECRET_KEY = re.compile(
@@ -107,6 +108,7 @@ def _read(top: dict[str, Node], out: fields.Findings) -> Config:
         if content.startswith("/") or ".." in Path(content).parts:
             out.at(top["content"], "content must be a folder inside the repository")
             content = "content"
+    accounts = _accounts(top.get("accounts"), out)
     return Config(
         path=CONFIG_FILE,
         timezone=tz_name,
@@ -114,13 +116,14 @@ def _read(top: dict[str, Node], out: fields.Findings) -> Config:
         missed_after=_duration(top, "missed_after", timedelta(hours=6), out),
         max_attempts=_int(top, "max_attempts", 5, out),
         claim_timeout=_duration(top, "claim_timeout", timedelta(minutes=30), out),
-        accounts=_accounts(top.get("accounts"), out),
+        accounts=accounts,
         branch=fields.string(top["branch"], "branch", out) if "branch" in top else None,
         media_base_url=(
             fields.string(top["media_base_url"], "media_base_url", out)
             if "media_base_url" in top
             else None
         ),
+        notify=_notify(top.get("notify"), accounts, out),
     )
 
 
@@ -247,6 +250,31 @@ def _accounts(node: Node | None, out: fields.Findings) -> dict[str, Account]:
         if not broken:
             accounts[name] = Account(name, provider.NAME, values, body.key_line)
     return accounts
+
+
+def _notify(
+    node: Node | None, accounts: dict[str, Account], out: fields.Findings
+) -> tuple[str, ...]:
+    """``notify:``: the accounts that get the alerts after a run (socialgit/alerts.py)."""
+    from providers import PROVIDERS
+
+    if node is None:
+        return ()
+    found: list[str] = []
+    items = (
+        [(node.value, node)]
+        if isinstance(node.value, str)
+        else fields.string_list(node, "notify", out)
+    )
+    for name, item in items:
+        account = accounts.get(name)
+        if account is None:
+            out.at(item, f"notify: no account {name!r}{fields.suggest(name, accounts)}")
+        elif PROVIDERS[account.provider].long_form(account) is not None:
+            out.at(item, f"notify: {name!r} publishes articles; name an account of short posts")
+        elif name not in found:
+            found.append(name)
+    return tuple(found)
 
 
 def _secret_in_url(text: str) -> bool:

@@ -90,6 +90,7 @@ class Config:
     accounts: dict[str, Account]
     branch: str | None = None
     media_base_url: str | None = None
+    notify: tuple[str, ...] = ()  # accounts that get the alerts after a run
 
 
 PostStatus = Literal["draft", "scheduled", "published", "error", "missed"]

@@ -244,6 +244,20 @@ def _cap(vault: Vault | None, name: str, stored: dict[str, Any]) -> datetime | N
     return None
 
 
+def renew_by(
+    provider: Provider, vault: Vault, name: str, stored: dict[str, Any], now: datetime
+) -> datetime | None:
+    """When a person must renew these credentials (``socialgit connect``, or ``refresh``
+    where the network extends a token): the refresh token's cap, or the end of an access
+    token the runner cannot renew. None: they renew themselves (or never end)."""
+    cap = _cap(vault, name, stored)
+    ends = [cap] if cap is not None else []
+    expiry = _expiry(provider, vault, name, stored)
+    if expiry is not None and not _refreshable(provider, stored, cap, now):
+        ends.append(expiry)
+    return min(ends) if ends else None
+
+
 def _refreshable(
     provider: Provider, stored: dict[str, Any], cap: datetime | None, now: datetime
 ) -> bool:

@@ -51,6 +51,7 @@ def hooks(root: Path) -> Hooks:
         bind=reader.bind,
         check=reader.check,
         after_claim=reader.refresh_due,
+        ending=reader.ending,
         results_files=reader.tokens.results_files,
     )
 
@@ -104,6 +105,28 @@ class _VaultReader:
         if failure is not None:
             raise failure
         return dict(self.tokens.get(account.name) or {})
+
+    def ending(self, accounts: list[Account], within: timedelta) -> list[tuple[str, datetime]]:
+        """The accounts whose credentials a person must renew within ``within`` (ended
+        ones too), with when; for the alerts. Nothing when the vault cannot be read."""
+        from socialgit.credentials.doctor import renew_by
+
+        now = datetime.now(UTC)  # real time: expiry is the network's, not ``--at``
+        found = []
+        try:
+            vault = self.tokens.vault()
+            names = set(vault.accounts()) if vault.has_key else set()
+            for account in accounts:
+                if account.name not in names:
+                    continue
+                stored = dict(vault.get(account.name) or {})
+                provider = PROVIDERS[account.provider]
+                ends = renew_by(provider, vault, account.name, stored, now)
+                if ends is not None and ends <= now + within:
+                    found.append((account.name, ends))
+        except SocialgitError:
+            return found  # doctor and the deliveries say what is wrong with the vault
+        return found
 
     def refresh_due(self, work: list[Work]) -> None:
         """Before delivering (the claim is pushed): refresh the accounts about to be used

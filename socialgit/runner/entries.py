@@ -22,6 +22,7 @@ Entry fields, in this order when present:
     attempts    send attempts made for this occurrence
     retry_at    status error with retry_at: a transient failure, tried again from then on
     error       what went wrong, or why it waits, in words a person can act on
+    announced   the ``notify:`` accounts told about this failure (socialgit/runner/notify.py)
 
 ``status: error`` without ``retry_at`` is final: a person deletes the entry to retry.
 """
@@ -40,7 +41,7 @@ from socialgit.times import iso_utc
 _OWN = frozenset(
     (
         *("status", "key", "occurrence", "count", "at", "url", "id", "sent", "parts"),
-        *("pending", "prepared", "uploads", "attempts", "retry_at", "error"),
+        *("pending", "prepared", "uploads", "attempts", "retry_at", "error", "announced"),
     )
 )
 BACKOFF_FIRST = timedelta(minutes=5)

@@ -91,6 +91,7 @@ def _text(report: RunReport) -> str:
     ]
     lines += [f"skipped post {why}" for why in report.skipped_posts]
     lines += [f"NOT RECORDED {why}" for why in report.unrecorded]
+    lines += report.alerts
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
@@ -105,4 +106,5 @@ def _markdown(report: RunReport) -> str:
             out.append(f"| {state} | {account} | `{post}` | {cell} |")
     for why in report.unrecorded:
         out.append(f"\n**Not recorded:** {table_cell(why)}")
+    out += [f"\n{table_cell(line)}" for line in report.alerts]
     return "\n".join(out) + "\n"

@@ -82,6 +82,9 @@ class Hooks:
     # repository-relative paths the run changed (a refreshed vault its own push missed) to
     # commit too.
     results_files: Callable[[], list[str]] | None = None
+    # For the alerts (socialgit/runner/notify.py): the accounts whose credentials a person
+    # must renew within the given time, with when they end.
+    ending: Callable[[list[Account], timedelta], list[tuple[str, datetime]]] | None = None
 
 
 @dataclass
@@ -100,6 +103,7 @@ class RunReport:
     # those written as errors because the delivery they waited for failed for good.
     linked: list[Linked] = field(default_factory=list)
     blocked: list[Linked] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)  # one line per notify account
 
     @property
     def failed(self) -> bool:
@@ -161,6 +165,7 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
         report.add(step)
         if not (step.outcomes or step.missed) or not step.linked or step.push_error:
             break  # nothing settled that a waiting delivery could follow
+    _alert(repo, root, now, options, hooks, report)
     return report
 
 
@@ -200,6 +205,21 @@ def _round(
         ctx.client.close()
     pause("delivered")
     _record(repo, root, options, report, hooks)
+
+
+def _alert(
+    repo: Repo, root: Path, now: datetime, options: Options, hooks: Hooks, report: RunReport
+) -> None:
+    """The alerts to the ``notify:`` accounts, after everything else (runner/notify.py)."""
+    from socialgit.runner.notify import announce
+
+    client = _client()
+    try:
+        report.alerts = announce(
+            root, repo, now, client, hooks.credentials, hooks.ending, options.push
+        )
+    finally:
+        client.close()
 
 
 def _check_branch(repo: Repo, content: Content, options: Options) -> None:
