@@ -112,7 +112,14 @@ def csv_(
     help="The text of each post, with {title} {link} {summary} {tags} (default: "
     "'{title} {link}' and the tags as hashtags).",
 )
-@click.option("--limit", default=10, show_default=True, help="Only the newest N items.")
+@click.option(
+    "--limit",
+    metavar="N",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Only the newest N items.",
+)
 @click.option("--at", "at", metavar="TIME", help="As if it were TIME (config time zone).")
 @_dry_run
 @click.pass_context
