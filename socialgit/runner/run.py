@@ -213,6 +213,11 @@ def _alert(
     """The alerts to the ``notify:`` accounts, after everything else (runner/notify.py)."""
     from socialgit.runner.notify import announce
 
+    if report.push_error:
+        # Results only this checkout holds: the alert's record must not be pushed on a reset
+        # that drops them. The next run pushes them first, then announces.
+        return
+
     client = _client()
     try:
         report.alerts = announce(

@@ -125,3 +125,30 @@ def test_credentials_ending_within_7_days_are_announced_once(
     two = publish(repo, "--at", "2026-01-01 09:11", SOCIALGIT_KEY=key)
     assert two.returncode == 0, two.stdout + two.stderr
     assert len(ops.receiver.requests) == 1
+
+
+def test_no_alert_while_the_results_are_not_pushed(
+    world: World, server: Server, ops: Server
+) -> None:
+    setup(world, ops)
+    rel = world.post("a", "[hook]")
+    world.push()
+    hook = world.remote / "hooks" / "pre-receive"
+    hook.write_text(  # every push after the claim is turned away as if the remote moved
+        "#!/bin/sh\nwhile read old new ref; do\n"
+        '  if ! git log -1 --format=%s "$new" | grep -q claim; then\n'
+        "    echo non-fast-forward >&2; exit 1\n  fi\ndone\n"
+    )
+    hook.chmod(0o755)
+    repo = world.clone()
+    server.receiver.then(Action(status=400))
+    one = publish(repo, "--at", "2026-01-01 09:01")
+    assert one.returncode == 2, one.stdout + one.stderr
+    assert "could not be pushed" in one.stderr
+    assert ops.receiver.requests == []  # the alert's record would have dropped the results
+    assert git(repo, "log", "-1", "--format=%s").startswith("socialgit: 0 of 1 delivery")
+    hook.unlink()
+    two = publish(repo, "--at", "2026-01-01 09:11")
+    assert two.returncode == 0, two.stdout + two.stderr
+    assert "status: error" in world.remote_file(rel)
+    assert len(ops.receiver.requests) == 1 and "content/a.md" in texts(ops)[0]
