@@ -85,6 +85,11 @@ def _tags(node: Node, name: str, out: fields.Findings) -> KeyValue | None:
     return tuple(tags)
 
 
+# Keys a short post carries too (a link post, a video's title): a target that goes out
+# without one is named, since its readers never see it. Article keys (tags, excerpt, …)
+# are expected to reach only the article.
+PER_TARGET = ("title", "link")
+
 Parser = Callable[[Node, str, fields.Findings], KeyValue | None]
 # Every post key besides the text, with what its value must look like. ``cover`` is a path
 # (relative to the post, as images are); it is checked like an image in content.analyze.
@@ -191,6 +196,8 @@ def _unused(post: Post, accounts: dict[str, Account], used: set[str], out: field
                 f"`{key_name}:` is not used by any target of this post ({', '.join(networks)})",
                 "warning",
             )
+        elif key_name in PER_TARGET:
+            _ignored(post, accounts, key_name, key, out)
     for override in post.overrides.values():
         for key_name, key in override.keys.items():
             takers = [
@@ -204,3 +211,25 @@ def _unused(post: Post, accounts: dict[str, Account], used: set[str], out: field
                     f"`{key_name}:` is not used by {title} ({override.account})",
                     "warning",
                 )
+
+
+def _ignored(
+    post: Post, accounts: dict[str, Account], key_name: str, key: Key, out: fields.Findings
+) -> None:
+    """The targets that receive the top's ``key_name`` and have no place for it."""
+    from providers import PROVIDERS
+
+    ignoring = [
+        f"{name} ({PROVIDERS[accounts[name].provider].TITLE})"
+        for name in post.targets
+        if key_name not in PROVIDERS[accounts[name].provider].KEYS
+        and resolve(post, accounts[name]).get(key_name) is key
+    ]
+    if ignoring:
+        out.add(
+            key.line,
+            key.column,
+            f"`{key_name}:` is not sent to {', '.join(ignoring)}: put it in their text if "
+            "they should carry it, or move it into an override of the targets that use it",
+            "warning",
+        )

@@ -81,6 +81,22 @@ def test_a_key_no_target_uses_is_a_warning_not_an_error(
     assert problems[0]["severity"] == "warning"
 
 
+def test_a_title_or_link_a_target_goes_out_without_is_a_warning_naming_it(
+    capsys: pytest.CaptureFixture[str], articles: Repo
+) -> None:
+    both = "publish_at: 2026-12-01 09:00\ntargets: [sky, blog]\n"
+    top = articles.post("top", both + "title: Hello\nlink: https://example.com/a")
+    moved = articles.post("moved", both + "overrides:\n  keyed:\n    title: Hello")
+    code, problems = problems_of(capsys, articles)
+    assert code == 0
+    assert_problem(problems, top, 4, "`title:` is not sent to sky (Bluesky): put it in their")
+    # Nobody takes the link: said once, as before, not once per target.
+    assert_problem(problems, top, 5, "`link:` is not used by any target of this post")
+    assert [p["line"] for p in problems if p["path"] == top] == [4, 5]
+    assert all(p["severity"] == "warning" for p in problems)
+    assert not [p for p in problems if p["path"] == moved]
+
+
 def test_what_a_network_needs_is_checked_per_target(
     capsys: pytest.CaptureFixture[str], articles: Repo
 ) -> None:
