@@ -93,6 +93,11 @@ def limit(account: Account, part: Part) -> int:
     return DESCRIPTION
 
 
+def media_problems(number: int, kinds: tuple[str, ...]) -> list[str]:
+    mixed = _media.problem(kinds)
+    return [mixed] if mixed else []
+
+
 # -- credentials -----------------------------------------------------------------------
 AUTH: AuthKind = "oauth2"
 RESEND_IN_DOUBT = False  # see the module's docstring

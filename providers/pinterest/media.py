@@ -37,18 +37,26 @@ POLL = (1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 20.0)  # seconds between looks at a video
 sleep = time.sleep  # tests replace it
 
 
+def problem(kinds: tuple[str, ...]) -> str | None:
+    """Why these files (by type) cannot be one pin: a video goes alone."""
+    if any(kind in VIDEOS for kind in kinds) and len(kinds) > 1:
+        return (
+            "a Pinterest pin is one video alone, or 1 to 5 images; this part has "
+            f"{len(kinds)} files with a video among them"
+        )
+    return None
+
+
 def source(
     client: httpx.Client, account: Account, credentials: Credentials, outgoing: Outgoing
 ) -> dict[str, Any]:
     """The ``media_source`` of the pin; uploads the video first if it is a video pin."""
     media = outgoing.parts[0].media
+    mixed = problem(tuple(item.mime for item in media))
+    if mixed:
+        raise Rejected(f"{outgoing.post}: {mixed}")
     videos = [item for item in media if item.mime in VIDEOS]
     if videos:
-        if len(media) > 1:
-            raise Rejected(
-                f"{outgoing.post}: a Pinterest pin is one video alone, or 1 to 5 images; "
-                f"this part has {len(media)} files with a video among them"
-            )
         media_id = video(client, account, credentials, outgoing, videos[0])
         return {"source_type": "video_id", "media_id": media_id, **_cover(outgoing)}
     for item in media:

@@ -93,6 +93,12 @@ def limit(account: Account, part: Part) -> int:
     return LIMIT
 
 
+def media_problems(number: int, kinds: tuple[str, ...]) -> list[str]:
+    if number > 1 and kinds:
+        return ["Reddit comments take no images; move them to the first part"]
+    return []
+
+
 # -- credentials -----------------------------------------------------------------------
 AUTH: AuthKind = "oauth2"
 RESEND_IN_DOUBT = False  # see the module's docstring

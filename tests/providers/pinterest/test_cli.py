@@ -9,6 +9,7 @@ import pytest
 
 from tests.cli_run import run
 from tests.conftest import Repo, png
+from tests.providers._support import mp4
 from tests.providers.pinterest.fake import API, BASE, FakePinterest
 from tests.providers.runner_site import publish_cli
 from tests.test_validate import assert_problem, problems_of
@@ -38,6 +39,8 @@ def test_validate_says_what_a_pin_cannot_be(capsys: pytest.CaptureFixture[str], 
     bare = site.post("bare", FRONT, "No picture")
     titled = site.post("titled", FRONT + "\ntitle: " + "t" * 101, "Hi\n\n![a](planner.png)")
     long = site.post("long", FRONT, "🙂" * 401 + "\n\n![a planner](planner.png)")
+    site.write("content/clip.mp4", mp4())
+    mixed = site.post("mixed", FRONT, "Hi\n\n![a clip](clip.mp4)\n![a planner](planner.png)")
     good = site.post(
         "good",
         FRONT + "\ntitle: Planner\nlink: https://shop.example/planner",
@@ -49,6 +52,7 @@ def test_validate_says_what_a_pin_cannot_be(capsys: pytest.CaptureFixture[str], 
     assert_problem(problems, bare, 5, "Pinterest (pins) needs an image")
     assert_problem(problems, titled, 4, "title is 101 characters; pins (Pinterest) takes at most")
     assert_problem(problems, long, 5, "802 characters as pinterest counts them; the limit is 800")
+    assert_problem(problems, mixed, 7, "pins: a Pinterest pin is one video alone, or 1 to 5")
     assert not [p for p in problems if p["path"] == good]
 
 

@@ -39,12 +39,16 @@ def test_validate_says_what_a_reddit_post_needs(
     untitled = site.post("untitled", FRONT, "No title here")
     long_title = site.post("long-title", FRONT + "\ntitle: " + "t" * 301, "Body")
     long_part = site.post("long-part", FRONT + "\ntitle: Fine", "x" * 10_001)
+    commented = site.post(
+        "commented", FRONT + "\ntitle: Fine", "Body\n\n---\n\nA comment\n\n![a shot](shot.png)"
+    )
     good = site.post("good", FRONT + "\ntitle: Fine", "Body\n\n---\n\nA comment")
     code, problems = problems_of(capsys, site)
     assert code == 1
     assert_problem(problems, untitled, 3, "rd (Reddit) needs `title:`")
     assert_problem(problems, long_title, 4, "title is 301 characters; rd (Reddit) takes at most")
     assert_problem(problems, long_part, 6, "10001 characters as reddit counts them; the limit is")
+    assert_problem(problems, commented, 12, "rd: Reddit comments take no images; move them")
     assert not [p for p in problems if p["path"] == good]
 
 
