@@ -105,11 +105,24 @@ class Killed(BaseException):
 def killed_after(handler: Handler, step: Callable[[httpx.Request], bool]) -> Handler:
     """``handler``, except that the run dies right after the network acted on a request
     matching ``step`` (the answer never reaches the runner)."""
+    return _after(handler, step, lambda r: Killed(f"killed after {r.method} {r.url.path}"))
 
+
+def lost_after(handler: Handler, step: Callable[[httpx.Request], bool]) -> Handler:
+    """``handler``, except that the answer to a request matching ``step`` is lost after the
+    network acted on it (a timeout the runner sees and survives, unlike ``killed_after``)."""
+    return _after(handler, step, lambda r: httpx.ReadTimeout("timed out", request=r))
+
+
+def _after(
+    handler: Handler,
+    step: Callable[[httpx.Request], bool],
+    failure: Callable[[httpx.Request], BaseException],
+) -> Handler:
     def answer(request: httpx.Request) -> httpx.Response:
         response = handler(request)
         if step(request):
-            raise Killed(f"killed after {request.method} {request.url.path}")
+            raise failure(request)
         return response
 
     return answer

@@ -26,6 +26,7 @@ from tests.providers.runner_site import (
     fresh_clone,
     git,
     killed_after,
+    lost_after,
     make_site,
     pushed,
     run_at,
@@ -110,6 +111,19 @@ def test_an_answer_lost_before_pinterest_took_it_is_pinned_once_later(
     second = run_at(site, LATER, fake, creds, monkeypatch)
     assert [o.state for o in second.outcomes] == ["published"] and len(fake.pins) == 1
     assert entry(site, "pins")["id"] == fake.pins[0].id
+
+
+def test_an_answer_lost_after_pinterest_made_the_pin_is_found_on_the_board_not_pinned_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakePinterest(now=FIRST)
+    site = _site(tmp_path, monkeypatch, fake)
+    creds = {"access_token": fake.token}
+    first = run_at(site, FIRST, lost_after(fake, _creates), creds, monkeypatch)
+    assert [o.state for o in first.outcomes] == ["doubt"] and len(fake.pins) == 1
+    second = run_at(fresh_clone(site), LATER, fake, creds, monkeypatch)
+    assert [o.state for o in second.outcomes] == ["published"] and len(fake.pins) == 1
+    assert second.outcomes[0].url == f"https://www.pinterest.com/pin/{fake.pins[0].id}/"
 
 
 def test_an_expired_token_is_refreshed_and_the_new_refresh_token_pushed_before_use(

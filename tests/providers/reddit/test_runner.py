@@ -21,6 +21,7 @@ from tests.providers.runner_site import (
     entry,
     fresh_clone,
     killed_after,
+    lost_after,
     make_site,
     pushed,
     run_at,
@@ -136,6 +137,22 @@ def test_an_answer_lost_before_reddit_took_it_is_posted_once_later(
     assert [o.state for o in first.outcomes] == ["doubt"] and fake.posts == []
     second = run_at(site, LATER, fake, creds, monkeypatch)
     assert [o.state for o in second.outcomes] == ["published"] and len(fake.posts) == 1
+
+
+def test_an_answer_lost_after_reddit_took_the_post_is_found_and_only_the_comments_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeReddit(now=FIRST)
+    site = _site(tmp_path, monkeypatch, "What changed\n---\nThe details")
+    creds = {"access_token": fake.token}
+    first = run_at(site, FIRST, lost_after(fake, _submits), creds, monkeypatch)
+    assert [o.state for o in first.outcomes] == ["doubt"]
+    assert len(fake.posts) == 1 and fake.comments == []
+    second = run_at(fresh_clone(site), LATER, fake, creds, monkeypatch)
+    assert [o.state for o in second.outcomes] == ["published"]
+    (post,) = fake.posts
+    assert [c.text for c in fake.comments] == ["The details"]
+    assert second.outcomes[0].url == f"https://www.reddit.com/r/test/comments/{post.id}/"
 
 
 def test_ratelimit_in_a_200_body_defers_without_counting_an_attempt(
