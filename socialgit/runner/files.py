@@ -30,7 +30,7 @@ def apply(root: Path, updates: Updates, *, top_status: bool = True) -> tuple[lis
     """Write each post's entries (and its top-level status).
 
     Returns the paths that changed, and one message per post that could not be written (a
-    person broke its front-matter meanwhile): the others are still recorded.
+    person deleted it, or broke its front-matter, meanwhile): the others are still recorded.
     """
     changed, failures = [], []
     with _LOCK:
@@ -48,7 +48,10 @@ def _apply_one(root: Path, path: str, entries: Mapping[str, dict[str, Any]], top
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
-        return False  # deleted meanwhile: nothing to record into (the run reports it)
+        raise RepoError(
+            f"{path}: the post was deleted while it was being sent; what happened to it is "
+            "kept only in the results commit's message"
+        ) from None
     text = raw.decode("utf-8")
     new = apply_text(text, path, entries, top=top)
     if new == text:
@@ -61,7 +64,7 @@ def apply_text(
     text: str, path: str, entries: Mapping[str, dict[str, Any]], *, top: bool = True
 ) -> str:
     """``text`` (the post at ``path``) with its entries (and top-level status) written."""
-    front = _front(text, path)
+    front = read_front(text, path)
     results = front.get("results")
     merged: dict[str, Any] = dict(results) if isinstance(results, dict) else {}
     # A network's error text may echo a credential (a path with a token in it): never into
@@ -84,7 +87,18 @@ def apply_text(
         raise RepoError(f"{path}: cannot write the result back: {exc}") from exc
 
 
-def _front(text: str, path: str) -> dict[str, Any]:
+def results(root: Path, path: str) -> dict[str, Any] | None:
+    """The post's ``results:`` as the file holds them now (None: the file is gone)."""
+    try:
+        text = (root / path).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return None
+    found = read_front(text, path).get("results")
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def read_front(text: str, path: str) -> dict[str, Any]:
+    """A post's front-matter as data; ``RepoError`` when it cannot be read."""
     try:
         data = yaml.safe_load(split(text.removeprefix("\ufeff")).front)
     except (YamlError, yaml.YAMLError) as exc:

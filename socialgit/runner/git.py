@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import git
@@ -21,6 +21,7 @@ import git
 from socialgit import author
 from socialgit.errors import RepoError
 from socialgit.redact import scrub
+from socialgit.runner.pause import pause
 
 
 class Repo:
@@ -84,6 +85,23 @@ class Repo:
         out = self.run("status", "--porcelain", "--untracked-files=no", "--", str(under))
         return [line[3:] for line in out.splitlines() if line.strip()]
 
+    def changed(self) -> list[tuple[str, str]]:
+        """Tracked files changed but not committed, as (status, path relative to the
+        repository's top): ``M`` modified (in the index or the working tree), anything else
+        (``D`` deleted, ``R`` renamed, ``A`` added, …) as git's first letter for it."""
+        out = self.run("status", "--porcelain", "-z", "--untracked-files=no")
+        fields = iter(out.split("\0"))
+        found = []
+        for field in fields:
+            if len(field) < 4:
+                continue
+            code, path = field[:2], field[3:]
+            if "R" in code or "C" in code:
+                next(fields, None)  # the path it was renamed or copied from
+            letter = "M" if set(code) <= {"M", " "} else code.strip()[:1]
+            found.append((letter, path))
+        return found
+
     def head(self) -> str:
         return self.run("rev-parse", "HEAD").strip()
 
@@ -128,18 +146,49 @@ class Repo:
         return True
 
     # -- committing -----------------------------------------------------------------------
-    def commit(self, paths: Iterable[str], message: str) -> str | None:
-        """Commit exactly these paths (repository-root relative); None when nothing changed."""
+    def commit(self, paths: Iterable[str], message: str, *, anyway: bool = False) -> str | None:
+        """Commit exactly these paths (repository-root relative); None when nothing changed,
+        unless ``anyway``: then the message alone is committed (a record with no file)."""
         full = [str(self.root / p) for p in sorted(set(paths))]
-        if not full:
-            return None
-        self.run("add", "--", *full)
-        staged = self.run("diff", "--cached", "--name-only", "--", *full)
+        if full:
+            self.run("add", "--", *full)
+        staged = self.run("diff", "--cached", "--name-only", "--", *full) if full else ""
         if not staged.strip():
-            return None
+            if not anyway:
+                return None
+            full = []  # with --allow-empty, --only needs no path: nothing else staged goes in
         message = self._message(message)
-        self.run("commit", "--quiet", "--no-verify", "-m", message, "--only", "--", *full)
+        empty = [] if full else ["--allow-empty"]
+        self.run("commit", "--quiet", "--no-verify", *empty, "-m", message, "--only", "--", *full)
         return self.head()
+
+    def land(
+        self,
+        build: Callable[[], tuple[list[str], str, bool]],
+        push: bool,
+        rounds: int = 5,
+        step: str = "",
+    ) -> tuple[str | None, bool]:
+        """Commit what ``build()`` writes (paths, message, commit even with no change?) and
+        push it. A rejected push means the remote moved: take it as it is (reset) and build
+        again on top, up to ``rounds`` times. Returns the commit (None: nothing to commit)
+        and whether it is pushed (always True without ``push``). ``step``: the test pause
+        (socialgit.runner.pause) between the first commit and its push."""
+        paths, message, anyway = build()
+        commit = self.commit(paths, message, anyway=anyway)
+        if step:
+            pause(step)
+        if commit is None or not push:
+            return commit, True
+        for _ in range(rounds):
+            if self.push():
+                return commit, True
+            self.reset_hard(self.fetch())
+            paths, message, anyway = build()
+            commit = self.commit(paths, message, anyway=anyway)
+            if commit is None:
+                return None, True
+        return commit, False
 
     # -- one file on top of another commit, this checkout untouched -------------------------
     def tree_path(self, path: str) -> str:

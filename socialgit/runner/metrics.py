@@ -28,7 +28,7 @@ from socialgit.redact import scrub
 from socialgit.runner import files
 from socialgit.runner.counts import Fetcher, Taken, select
 from socialgit.runner.git import Repo
-from socialgit.runner.run import MAX_ROUNDS, Hooks, Options, _check_branch, _client, _sync
+from socialgit.runner.run import MAX_ROUNDS, Hooks, Options, _client, check_branch, sync
 from socialgit.stats.snapshots import LABELS, recorded
 from socialgit.times import iso_utc
 from socialgit.words import plural, table_cell
@@ -64,7 +64,7 @@ def measure(
     repo = Repo(root, run_id=secrets.token_hex(6))
     content = load_content(root)
     refuse_errors(content.config_problems, "no metrics were fetched")
-    _check_branch(repo, content, Options(push=push))
+    check_branch(repo, content, Options(push=push))
     if hooks.bind is not None:
         hooks.bind(repo, push)
     dirty = repo.dirty(repo.top)
@@ -74,7 +74,7 @@ def measure(
             "and may reset this checkout; commit or discard them first"
         )
     if push:
-        _sync(repo)
+        sync(repo)
         content = load_content(root)
     due = select(content, now)
     if not due:
@@ -94,30 +94,20 @@ def _record(repo: Repo, root: Path, push: bool, report: MetricsReport, hooks: Ho
         return
     message = _message(written)
 
-    def build() -> list[str]:
+    def build() -> tuple[list[str], str, bool]:
         # Applied to the files as they are now: after a rejected push, the remote's.
         updates = _updates(root, written)
         changed, report.unrecorded = files.apply(root, updates, top_status=False)
-        return [*changed, *(hooks.results_files() if hooks.results_files else [])]
+        return [*changed, *(hooks.results_files() if hooks.results_files else [])], message, False
 
-    commit = repo.commit(build(), message)
-    if commit is None or not push:
-        report.commits += [commit] if commit else []
-        return
-    for _ in range(MAX_ROUNDS):
-        if repo.push():
-            report.commits.append(commit)
-            return
-        # The remote moved (a person, a publishing run): write the snapshots on top of it.
-        repo.reset_hard(repo.fetch())
-        commit = repo.commit(build(), message)
-        if commit is None:
-            return
-    report.commits.append(commit)
-    report.push_error = (
-        f"the snapshots are committed locally ({commit[:12]}) but could not be pushed after "
-        f"{MAX_ROUNDS} tries: push them (git push), or the next run here pushes them first"
-    )
+    commit, pushed = repo.land(build, push, MAX_ROUNDS)
+    report.commits += [commit] if commit else []
+    if not pushed:
+        report.push_error = (
+            f"the snapshots are committed locally ({(commit or '')[:12]}) but could not be "
+            f"pushed after {MAX_ROUNDS} tries: push them (git push), or the next run here "
+            "pushes them first"
+        )
 
 
 def _updates(root: Path, written: list[Taken]) -> files.Updates:

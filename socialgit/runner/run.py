@@ -28,7 +28,7 @@ from socialgit.config import refuse_errors
 from socialgit.content import Content, load_content
 from socialgit.errors import RepoError, UsageError
 from socialgit.model import Account
-from socialgit.runner import entries, files
+from socialgit.runner import entries, files, recover
 from socialgit.runner.checkpoints import Checkpoints
 from socialgit.runner.deliver import Context, Outcome, deliver_all
 from socialgit.runner.git import Repo
@@ -148,14 +148,11 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
         return report
     if hooks.bind is not None:
         hooks.bind(repo, options.push)
-    dirty = repo.dirty(repo.top)
-    if dirty:
-        raise RepoError(
-            f"uncommitted changes to tracked files ({', '.join(dirty[:5])}): the runner commits "
-            "and may reset this checkout; commit or discard them first"
-        )
+    leftovers = recover.take(repo, root)  # a person's uncommitted edits stop the run here
     if options.push:
         _sync(repo)
+    if leftovers:
+        _keep(repo, root, options, leftovers)
 
     # A delivery that waits for another's link (socialgit.links) is claimed in a round after
     # the one that published that link: the same run, so announcements follow at once.
@@ -331,50 +328,67 @@ def _note(report: RunReport, content: Content, selection: Selection) -> None:
             )
 
 
+def _keep(repo: Repo, root: Path, options: Options, leftovers: recover.Leftovers) -> None:
+    """Commit (and push) the entries a killed run left in this checkout, on top of the
+    remote, before this run reads the posts: the parts of a thread that are out, results
+    that never reached their commit."""
+
+    def build() -> tuple[list[str], str, bool]:
+        updates, dropped = recover.updates(root, leftovers)
+        changed, unrecorded = files.apply(root, updates)
+        urls = [e.get("url") for accounts in updates.values() for e in accounts.values()]
+        paths = [*changed, *_repo_files(repo, [u for u in urls if isinstance(u, str)])]
+        return paths, recover.message(updates, dropped, unrecorded), bool(unrecorded)
+
+    commit, pushed = repo.land(build, options.push, MAX_ROUNDS)
+    if not pushed:
+        raise RepoError(
+            f"the results an interrupted run left here are committed ({(commit or '')[:12]}) "
+            f"but could not be pushed after {MAX_ROUNDS} tries: push them (git push), then run "
+            "again"
+        )
+
+
 def _record(repo: Repo, root: Path, options: Options, report: RunReport, hooks: Hooks) -> None:
     updates: files.Updates = {}
     for outcome in report.outcomes:
         updates.setdefault(outcome.work.post.path, {})[outcome.work.account.name] = outcome.entry
-    outbox = _outbox_files(repo, report.outcomes)
-
-    def extra() -> list[str]:
-        return [*outbox, *(hooks.results_files() if hooks.results_files else [])]
-
-    message = _result_message(report.outcomes)
-    changed, report.unrecorded = files.apply(root, updates)
-    commit = repo.commit([*changed, *extra()], message)
-    if commit:
-        report.commits.append(commit)
-    pause("committed")
-    if not options.push or commit is None:
-        return
-    for _ in range(MAX_ROUNDS):
-        if repo.push():
-            return
-        # The remote moved (a person, another shard): apply our results on top of it.
-        repo.reset_hard(repo.fetch())
-        changed, report.unrecorded = files.apply(root, updates)
-        commit = repo.commit([*changed, *extra()], message)
-        if commit is None:
-            return
-        report.commits[-1] = commit
-    report.push_error = (
-        f"the results are committed locally ({report.commits[-1][:12]}) but could not be pushed "
-        f"after {MAX_ROUNDS} tries: push them (git push), or the next run treats these "
-        "deliveries as in doubt and looks them up"
+    outbox = _repo_files(
+        repo,
+        [
+            o.url or ""
+            for o in report.outcomes
+            if o.work.account.provider == "outbox" and o.state == "published"
+        ],
     )
 
+    def build() -> tuple[list[str], str, bool]:
+        # Applied to the files as they are now: after a rejected push, the remote's.
+        changed, report.unrecorded = files.apply(root, updates)
+        extra = hooks.results_files() if hooks.results_files else []
+        message = _result_message(report.outcomes, report.unrecorded)
+        # A result with no file to go into (the post was deleted meanwhile) still gets its
+        # commit: the message is then its only record, with the link.
+        return [*changed, *outbox, *extra], message, bool(report.unrecorded)
 
-def _outbox_files(repo: Repo, outcomes: list[Outcome]) -> list[str]:
-    """Outbox deliveries are files in the repository: committed with their results, so a
-    later run (on a fresh checkout) can look them up by key."""
+    commit, pushed = repo.land(build, options.push, MAX_ROUNDS, step="committed")
+    if commit:
+        report.commits.append(commit)
+    if not pushed:
+        report.push_error = (
+            f"the results are committed locally ({(commit or '')[:12]}) but could not be "
+            f"pushed after {MAX_ROUNDS} tries: push them (git push), or the next run treats "
+            "these deliveries as in doubt and looks them up"
+        )
+
+
+def _repo_files(repo: Repo, paths: list[str]) -> list[str]:
+    """Of these paths (outbox deliveries: files in the repository), those to commit with
+    their results, so a later run on a fresh checkout can look them up by key."""
     found = []
-    for outcome in outcomes:
-        if outcome.work.account.provider != "outbox" or outcome.state != "published":
-            continue
-        path = outcome.url or ""
-        inside = path and not path.startswith(("/", "..")) and (repo.root / path).is_file()
-        if inside and not repo.ignored(path):
+    for path in paths:
+        inside = path and not path.startswith(("/", "..")) and "://" not in path
+        if inside and (repo.root / path).is_file() and not repo.ignored(path):
             found.append(path)
     return found
 
@@ -414,13 +428,14 @@ def _claim_message(selection: Selection) -> str:
     return head + "\n\n" + "\n".join(lines) + "\n"
 
 
-def _result_message(outcomes: list[Outcome]) -> str:
+def _result_message(outcomes: list[Outcome], unrecorded: list[str]) -> str:
     published = sum(1 for o in outcomes if o.state == "published")
     head = f"socialgit: {published} of {plural(len(outcomes), 'delivery')} published"
     lines = []
     for o in outcomes:
         what = o.url or o.entry.get("id", "") if o.state == "published" else o.message
         lines.append(f"- {o.state} {o.work.account.name} {o.work.post.path} {what}".rstrip())
+    lines += [f"- not recorded: {why}" for why in unrecorded]
     return head + "\n\n" + "\n".join(lines) + "\n"
 
 

@@ -2,8 +2,9 @@
 
 It records every request, and "processes" a delivery the first time it sees its
 Idempotency-Key (as a real receiver that dedupes would). What it answers is scripted per
-request: ``ok``, an HTTP status, ``429`` with a Retry-After, a delay, or ``hang`` (processed,
-then no answer until released: the sender cannot know whether it arrived).
+request: ``ok``, an HTTP status, ``429`` with a Retry-After, a delay, ``hang`` (processed,
+then no answer until released: the sender cannot know whether it arrived), and something to
+do first while the sender waits (``before``: e.g. a person pushes a commit).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,6 +25,7 @@ class Action:
     delay: float = 0.0
     hang: bool = False
     retry_after: str | None = None
+    before: Callable[[], None] | None = None  # run before answering (the sender waits)
 
 
 @dataclass
@@ -67,6 +70,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             body = json.loads(self.rfile.read(length) or b"{}")
             key = self.headers.get("Idempotency-Key", "")
             action = receiver.handle(key, body)
+            if action.before is not None:
+                action.before()
             if action.hang:
                 receiver.holding.set()
                 receiver.release.wait(30)
