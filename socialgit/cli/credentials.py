@@ -259,6 +259,34 @@ def put(ctx: click.Context, account: str, misplaced: tuple[str, ...]) -> None:
     _say(f"{account}: stored {', '.join(sorted(fields))} (commit .socialgit/vault.json)")
 
 
+@vault.command(name="rm")
+@click.argument("account")
+@click.pass_context
+@_guarded
+def rm(ctx: click.Context, account: str) -> None:
+    """Remove ACCOUNT's entry (and any lease on it) from the vault; no key is needed.
+
+    The account need not be in socialgit.yml (an entry left after removing it there).
+    Commit .socialgit/vault.json afterwards.
+
+    \b
+    Example:
+      socialgit vault rm old-x && git commit -m "vault: rm old-x" .socialgit/vault.json
+    """
+    from socialgit.config import ACCOUNT_NAME
+    from socialgit.credentials.vault import VAULT_FILE, Vault
+
+    root, _ = _setup(ctx)
+    store = Vault.open(root, key="")  # removing reads no secret: a wrong key does not matter
+    if account not in store.accounts():
+        shown = repr(account) if ACCOUNT_NAME.match(account) and len(account) <= _NAME_SHOWN else ""
+        known = ", ".join(store.accounts()) or "none"
+        raise UsageError(f"the vault has no entry {shown or 'by that name'} (entries: {known})")
+    store.remove(account)
+    store.save()
+    _say(f"{account}: removed from {VAULT_FILE} (commit it)")
+
+
 @vault.command(name="list")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
 @click.pass_context

@@ -72,6 +72,44 @@ def publish(
     ctx.exit(1 if report.failed else 0)
 
 
+@click.command()
+@click.argument("path")
+@click.option("--account", metavar="NAME", help="Only this target (default: every one).")
+@click.option("--late", is_flag=True, help="Send it even though its time is past missed_after.")
+@click.option("--at", metavar="TIME", help="As if it were TIME (config time zone).")
+@click.option("--no-push", is_flag=True, help="Commit, but do not push.")
+@click.pass_context
+def retry(
+    ctx: click.Context, path: str, account: str | None, late: bool, at: str | None, no_push: bool
+) -> None:
+    """Queue a failed, missed or in-doubt delivery of PATH to be sent by the next run.
+
+    Its entry in `results:` becomes a retry due now, with its key and the parts already
+    out kept (a thread resumes after them), in a commit pushed like the runner's. A
+    delivery past missed_after needs --late. A published one is refused: it would post
+    twice. For a delivery in doubt, check the network first that it did not go out.
+
+    \b
+    Example:
+      socialgit retry content/2026/launch.md --account news-x --late
+    """
+    from pathlib import Path
+
+    from socialgit.config import load_config
+    from socialgit.preview import relative
+    from socialgit.runner.retry import retry as run
+
+    root = _root(ctx)
+    now = _now(at, load_config(root).config.timezone)
+    rel = relative(root, path, Path.cwd())
+    done = run(root, rel, account, late=late, now=now, push=not no_push)
+    for name in done.queued:
+        click.echo(f"{name:<16} {rel}  queued again: the next run sends it")
+    for name, why in done.skipped.items():
+        click.echo(f"{name:<16} {rel}  not queued: {why}")
+    click.echo("committed" if no_push else "committed and pushed", err=True)
+
+
 def _shard(value: str | None) -> tuple[int, int] | None:
     from socialgit.errors import UsageError
 
@@ -86,4 +124,4 @@ def _shard(value: str | None) -> tuple[int, int] | None:
     return index, count
 
 
-COMMANDS = [publish]
+COMMANDS = [publish, retry]

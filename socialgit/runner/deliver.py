@@ -54,7 +54,7 @@ DEFAULT_RATE_WAIT = timedelta(minutes=1)  # a 429 that does not say how long
 State = Literal["published", "error", "retry", "deferred", "doubt"]
 CHECK_BY_HAND = (
     "in doubt: it may have gone out; check by hand whether it went out on {network}, then "
-    "delete this entry to retry or set its status to published"
+    "run `socialgit retry` on this post to send it again, or set its status to published"
 )
 
 
@@ -333,7 +333,7 @@ def _retry(
 ) -> Outcome:
     limit = ctx.config.max_attempts
     if attempt >= limit:
-        final = f"{message} (gave up after {attempt} attempts: delete this entry to try again)"
+        final = f"{message} (gave up after {attempt} attempts: `socialgit retry` sends it again)"
         return _final(work, ctx, parts, attempt, final, pending)
     now = ctx.clock()
     when = now + entries.backoff(attempt)

@@ -21,10 +21,12 @@ Entry fields, in this order when present:
                 uses them instead of uploading again (socialgit.runner.articles)
     attempts    send attempts made for this occurrence
     retry_at    status error with retry_at: a transient failure, tried again from then on
+    late        true: queued by `socialgit retry --late`, sent even past missed_after
     error       what went wrong, or why it waits, in words a person can act on
     announced   the ``notify:`` accounts told about this failure (socialgit/runner/notify.py)
 
-``status: error`` without ``retry_at`` is final: a person deletes the entry to retry.
+``status: error`` without ``retry_at`` is final: ``socialgit retry`` queues it again
+(:func:`queued`).
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ from socialgit.times import iso_utc
 _OWN = frozenset(
     (
         *("status", "key", "occurrence", "count", "at", "url", "id", "sent", "parts"),
-        *("pending", "prepared", "uploads", "attempts", "retry_at", "error", "announced"),
+        *("pending", "prepared", "uploads", "attempts", "retry_at", "late", "error"),
+        "announced",
     )
 )
 BACKOFF_FIRST = timedelta(minutes=5)
@@ -74,6 +77,7 @@ def claim(
     _prepared(entry, work)
     _uploads(entry, work)
     entry["attempts"] = work.attempts
+    _late(entry, work)
     return entry
 
 
@@ -124,7 +128,30 @@ def failed(
     entry["attempts"] = attempts
     if retry_at is not None:
         entry["retry_at"] = iso_utc(retry_at)
+    _late(entry, work)
     entry["error"] = message
+    return entry
+
+
+def queued(previous: Mapping[str, Any], at: datetime, late: bool) -> dict[str, Any]:
+    """A person's ``socialgit retry``: due from ``at`` on, as a retry with no attempt counted
+    yet, keeping the key, the parts already out (the next run resumes after them) and what
+    was prepared or uploaded (used again, never made twice); ``late``: sent even past
+    missed_after."""
+    entry: dict[str, Any] = {"status": "error"}
+    for field in ("key", "occurrence", "count"):
+        if field in previous:
+            entry[field] = previous[field]
+    entry["at"] = iso_utc(at)
+    for field in ("parts", "pending", "prepared", "uploads"):  # what is out, or fixed, stays
+        if previous.get(field):
+            entry[field] = previous[field]
+    entry["attempts"] = 0
+    entry["retry_at"] = iso_utc(at)
+    if late:
+        entry["late"] = True
+    was = f"{previous.get('status')}: {previous['error']}" if previous.get("error") else ""
+    entry["error"] = "queued again by socialgit retry" + (f" (it was {was})" if was else "")
     return entry
 
 
@@ -156,6 +183,11 @@ def blocked(item: Linked, at: datetime) -> dict[str, Any]:
     entry["at"] = iso_utc(at)
     entry["error"] = f"not sent: {item.blocked}"
     return entry
+
+
+def _late(entry: dict[str, Any], work: Work) -> None:
+    if work.late:  # kept through claims and retries until it is sent
+        entry["late"] = True
 
 
 def missed(item: Missed, at: datetime) -> dict[str, Any]:

@@ -138,7 +138,7 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
     repo = Repo(root, run_id=run_id)
     content = load_content(root)
     refuse_errors(content.config_problems, "nothing was claimed or sent")
-    _check_branch(repo, content, options)
+    check_branch(repo, content, options)
     if options.dry_run:  # no fetch, no file, no commit: what this checkout would do
         selection = select(content, now, options.shard)
         if hooks.check is not None:
@@ -150,7 +150,7 @@ def publish(root: Path, options: Options, hooks: Hooks | None = None) -> RunRepo
         hooks.bind(repo, options.push)
     leftovers = recover.take(repo, root)  # a person's uncommitted edits stop the run here
     if options.push:
-        _sync(repo)
+        sync(repo)
     if leftovers:
         _keep(repo, root, options, leftovers)
 
@@ -224,7 +224,9 @@ def _alert(
         client.close()
 
 
-def _check_branch(repo: Repo, content: Content, options: Options) -> None:
+def check_branch(repo: Repo, content: Content, options: Options) -> None:
+    """Set the remote and branch to push to; refuse a branch socialgit does not publish from
+    (a commit there would never reach the runner)."""
     current = repo.current_branch()
     repo.remote = repo.default_remote()
     if options.push and not options.dry_run and repo.remote is None:
@@ -242,7 +244,7 @@ def _check_branch(repo: Repo, content: Content, options: Options) -> None:
         raise RepoError("detached HEAD and no branch to push to: pass --branch NAME")
 
 
-def _sync(repo: Repo) -> None:
+def sync(repo: Repo) -> None:
     """Start from the remote's tip, with any results an earlier failed push left behind."""
     remote_head = repo.fetch()
     ahead, behind = repo.ahead_behind(remote_head)
@@ -439,4 +441,4 @@ def _result_message(outcomes: list[Outcome], unrecorded: list[str]) -> str:
     return head + "\n\n" + "\n".join(lines) + "\n"
 
 
-__all__ = ["Hooks", "Options", "RunReport", "iso_utc", "publish"]
+__all__ = ["Hooks", "Options", "RunReport", "check_branch", "iso_utc", "publish", "sync"]

@@ -74,6 +74,11 @@ class Work:
         return value if isinstance(value, int) and value >= 0 else 0
 
     @property
+    def late(self) -> bool:
+        """A person queued it with ``socialgit retry --late``: sent even past missed_after."""
+        return self.same and (self.previous or {}).get("late") is True
+
+    @property
     def count(self) -> int:
         value = (self.previous or {}).get("count")
         return value if isinstance(value, int) and value >= 0 else 0
@@ -150,13 +155,15 @@ def select(content: Content, now: datetime, shard: tuple[int, int] | None = None
             linked = Linked(post, account, occurrence, previous, delivery.waits, delivery.blocked)
             chosen.linked.append(linked)
             continue
-        # One that waited for links is late counting from when they came.
+        # One that waited for links is late counting from when they came; one a person
+        # queued with `socialgit retry --late` is sent however late it is.
+        result = delivery.result or {}
         start = links.came(waits[post.path].get(account.name, ()), post, occurrence)
         late = now - max(occurrence, start or occurrence) > config.missed_after
+        late = late and result.get("late") is not True
         # A thread whose first parts are out is finished however late: its readers already
         # see it, and marking it missed would drop the record of what is public. So is a
         # delivery with a step in flight (``pending``: a publish TikTok may be processing).
-        result = delivery.result or {}
         begun = bool(result.get("parts") or result.get("pending"))
         if delivery.state == "missed" and result.get("status") == "missed":
             continue  # recorded as missed already: a run with nothing new to do changes nothing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,25 @@ def test_a_stray_key_writes_nothing(site: Repo, key: str, monkeypatch: pytest.Mo
     )
     assert put.code == 2 and "acme's entry has key id" in put.err
     assert (site.root / VAULT_FILE).read_bytes() == before
+
+
+def test_vault_rm(site: Repo, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    vault = stored(site.root, key)
+    vault.put("gone", {"bot_token": "123456:AAHgoneTokenValue0123456789"}, {"provider": "telegram"})
+    now = datetime.now(UTC)
+    vault.set_lease("gone", "elsewhere:1", now, now + timedelta(minutes=10))
+    vault.save()
+    monkeypatch.setenv("SOCIALGIT_KEY", new_key())  # removing reads no secret: any key will do
+    removed = cli("-C", str(site.root), "vault", "rm", "gone")
+    assert removed.code == 0, removed
+    assert removed.out == "gone: removed from .socialgit/vault.json (commit it)\n"
+    monkeypatch.setenv("SOCIALGIT_KEY", key)
+    after = Vault.open(site.root)
+    assert after.accounts() == ["acme"] and after.get("acme") == SECRET
+    assert after.lease("gone") is None
+    assert "AAHgone" not in (site.root / VAULT_FILE).read_text()
+    missing = cli("-C", str(site.root), "vault", "rm", "gone")
+    assert missing.code == 2
+    assert missing.err == "socialgit: error: the vault has no entry 'gone' (entries: acme)\n"
+    pasted = cli("-C", str(site.root), "vault", "rm", "123456:AAHpastedTokenValue012345")
+    assert pasted.code == 2 and "AAHpasted" not in pasted.err
