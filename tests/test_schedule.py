@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from socialgit.model import Post
 from socialgit.plan import MAX_UPCOMING, _Schedule
 from socialgit.schedule import last_at_or_before, occurrences
-from socialgit.times import parse_time, zone
+from socialgit.times import TimeError, parse_time, zone
 from tests.cli_run import run
 from tests.conftest import Repo
 
@@ -124,7 +124,11 @@ def test_plan_schedule_matches_the_walk(
     until = None
     if until_days is not None:
         until = (first + timedelta(days=until_days)).strftime("%Y-%m-%d")
-    subject = post(first.strftime("%Y-%m-%d %H:%M"), repeat, tz, until)
+    try:
+        subject = post(first.strftime("%Y-%m-%d %H:%M"), repeat, tz, until)
+    except TimeError:  # a wall time a DST change skips or repeats: validation refuses it
+        assume(False)
+        return
     at = now.replace(tzinfo=UTC)
     end = None if horizon_days is None else at + timedelta(days=horizon_days)
     walked: list[datetime] = []
