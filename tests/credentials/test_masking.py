@@ -204,3 +204,20 @@ def test_public_ids_and_times_stay_readable(
     assert redact.scrub("posted: https://discord.com/channels/1/81384788765712999/2") == (
         "posted: https://discord.com/channels/1/81384788765712999/2"
     )
+
+
+def test_echoed_forms_of_a_secret_are_scrubbed() -> None:
+    """A server or proxy that echoes a request path may split a Telegram token or
+    percent-encode any secret: each form of what was registered is scrubbed."""
+    redact.register(
+        {"bot_token": BOT, "webhook_url": f"https://discord.com/api/webhooks/1/{HOOK_TOKEN}"}
+    )
+    secret = BOT.split(":")[1]
+    for echoed in (
+        f"POST /bot{BOT}/sendMessage",
+        f"no route for %2Fbot{BOT.replace(':', '%3A')}%2FsendMessage",
+        f"token {secret} refused",
+        f"webhooks%2F1%2F{HOOK_TOKEN}",
+    ):
+        clean = redact.scrub(echoed)
+        assert secret not in clean and HOOK_TOKEN not in clean and "***" in clean
