@@ -183,13 +183,11 @@ def _record(
 ) -> list[str]:
     names = ", ".join(sorted(marks))
     subject = f"socialgit: alerts sent to {names}"
-    commit = repo.commit(_apply(root, marks, credential_marks), subject + "\n")
-    if not push or commit is None:
+
+    def build() -> tuple[list[str], str, bool]:
+        return _apply(root, marks, credential_marks), subject + "\n", False
+
+    _, pushed = repo.land(build, push, MAX_ROUNDS)
+    if pushed:
         return []
-    for _ in range(MAX_ROUNDS):
-        if repo.push():
-            return []
-        repo.reset_hard(repo.fetch())
-        if repo.commit(_apply(root, marks, credential_marks), subject + "\n") is None:
-            return []
     return ["the record of the alerts is committed but could not be pushed: they may be sent again"]
