@@ -19,6 +19,7 @@ def check(root: Path, paths: list[str], cwd: Path, now: datetime) -> tuple[int, 
     if paths:
         folder = load_config(root).config.content
         only = posts_at(root, folder, [relative(root, p, cwd) for p in paths])
-    content = load_content(root, only=only, cached=True)
+    # A post whose first occurrence is still ahead can be neither overdue nor shown.
+    content = load_content(root, only=only, cached=True, until=now.timestamp())
     problems = content.problems + overdue(content.reports, content.config, now)
-    return len(content.reports), problems
+    return len(content.reports) + content.skipped, problems

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,11 +10,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 from socialgit import fields
 from socialgit.errors import ConfigError
-from socialgit.model import Account, Config, Problem
+from socialgit.locate import CONFIG_FILE
+from socialgit.locate import find_root as find_root  # where it was first defined
+from socialgit.model import Account, Config, LoadedConfig, Problem
 from socialgit.times import TimeError, parse_duration, zone
 from socialgit.yamlnodes import Node, YamlError, load
 
-CONFIG_FILE = "socialgit.yml"
 KEYS = (
     "timezone",
     "content",
@@ -42,24 +42,6 @@ VAULT_HINT = (
     "credentials belong in the vault: `socialgit vault put {account}` "
     "or `socialgit connect {account}`"
 )
-
-
-@dataclass(frozen=True)
-class LoadedConfig:
-    config: Config
-    problems: list[Problem]
-    source: bytes  # the file as read, for cache keys
-
-
-def find_root(start: Path) -> Path:
-    """Walk up from ``start`` to the folder holding socialgit.yml."""
-    here = start.resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_FILE).is_file():
-            return folder
-    raise ConfigError(
-        f"no {CONFIG_FILE} in {start} or any folder above it (run `socialgit init` to create one)"
-    )
 
 
 def load_config(root: Path) -> LoadedConfig:

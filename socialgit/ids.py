@@ -11,41 +11,46 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from socialgit.content import Report
 from socialgit.model import Problem
 
+if TYPE_CHECKING:
+    from socialgit.cache import Claim
+    from socialgit.content import Report
 
-def _order(report: Report) -> tuple[bool, str]:
-    post = report.post
-    return (not (post is not None and post.results), report.path)
+
+def claims_of(reports: Iterable[Report]) -> list[Claim]:
+    """(path, id, id line, has results) of every post with an id."""
+    return [
+        (r.path, r.post.id, r.post.id_line, bool(r.post.results))
+        for r in reports
+        if r.post is not None and r.post.id is not None
+    ]
 
 
-def duplicate_ids(every: Iterable[Report]) -> dict[str, Problem]:
+def duplicate_ids(claims: Iterable[Claim]) -> dict[str, Problem]:
     """The problem of each post whose id another post has, by path."""
     keeper: dict[str, str] = {}
     found: dict[str, Problem] = {}
-    for report in sorted(every, key=_order):
-        post = report.post
-        if post is None or post.id is None:
-            continue
-        first = keeper.setdefault(post.id, report.path)
-        if first != report.path:
-            found[report.path] = Problem(
-                report.path,
-                post.id_line,
+    # The keeper: a post with results (something was claimed or sent under it), then by path.
+    for path, post_id, line, _ in sorted(claims, key=lambda c: (not c[3], c[0])):
+        first = keeper.setdefault(post_id, path)
+        if first != path:
+            found[path] = Problem(
+                path,
+                line,
                 1,
                 "error",
-                f"id {post.id!r} is already the id of {first}: give each post its own id "
+                f"id {post_id!r} is already the id of {first}: give each post its own id "
                 "(this post is not published until it has one)",
             )
     return found
 
 
-def mark_duplicates(reports: list[Report], every: Iterable[Report]) -> list[Report]:
-    """``reports`` with the duplicates among them turned into errors (``every`` is the
-    whole content folder, which may be more than ``reports``)."""
-    found = duplicate_ids(every)
+def mark_duplicates(reports: list[Report], found: dict[str, Problem]) -> list[Report]:
+    """``reports`` with the duplicates among them (``found``: :func:`duplicate_ids` of the
+    whole content folder, which may be more than ``reports``) turned into errors."""
     if not found:
         return reports
     marked = []

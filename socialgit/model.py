@@ -93,6 +93,16 @@ class Config:
     notify: tuple[str, ...] = ()  # accounts that get the alerts after a run
 
 
+@dataclass(frozen=True)
+class LoadedConfig:
+    """socialgit.yml as read (socialgit.config); here so that a config from the plan cache
+    unpickles without importing the YAML reader."""
+
+    config: Config
+    problems: list[Problem]
+    source: bytes  # the file as read, for cache keys
+
+
 PostStatus = Literal["draft", "scheduled", "published", "error", "missed"]
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from socialgit.content import Report
 from socialgit.model import Config, Post, Problem
 from socialgit.schedule import last_at_or_before, occurrences
 from socialgit.times import parse_iso, span, zone
+
+if TYPE_CHECKING:
+    from socialgit.content import Report
 
 State = Literal[
     "due", "missed", "upcoming", "published", "error", "draft", "publishing", "cancelled"
@@ -128,6 +131,44 @@ def overdue(reports: Iterable[Report], config: Config, now: datetime) -> list[Pr
             )
         )
     return found
+
+
+def first_seen(report: Report) -> float:
+    """The earliest POSIX time of anything :func:`plan` or :func:`overdue` can show of this
+    post: its first occurrence, unless it has results (shown whenever they were made) or
+    cannot be planned (its problems are shown always); those are -inf."""
+    post = report.post
+    if post is None or post.results:
+        return -math.inf
+    return post.publish_at.timestamp()
+
+
+def wake_at(post: Post, config: Config) -> float:
+    """The earliest POSIX time at which a run has work in ``post`` (a delivery due, missed,
+    to retry or in doubt), as its results stand; inf when never. Before it, a run selects
+    nothing of it (tests/test_plan.py checks this against socialgit.runner.work.select)."""
+    if post.status == "draft":
+        return math.inf
+    soonest = math.inf
+    for name in post.targets:
+        result = post.results.get(name)
+        if result is None:
+            return post.publish_at.timestamp()
+        state = result.get("status")
+        if state == "publishing":
+            return -math.inf
+        if state == "error":
+            retry_at = parse_iso(result.get("retry_at") or "")
+            if retry_at is not None:
+                soonest = min(soonest, retry_at.timestamp())
+            continue
+        if post.repeat is None:
+            continue  # published or missed: settled
+        recorded = _recorded(result)
+        upcoming = next(occurrences(post, after=recorded), None)
+        if upcoming is not None:
+            soonest = min(soonest, upcoming.timestamp())
+    return soonest
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from socialgit.content import Content, load_content
-from socialgit.model import Problem
 from socialgit.plan import Delivery, plan
+
+if TYPE_CHECKING:
+    from socialgit.content import Content
+    from socialgit.model import Problem
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,12 @@ def make_plan(
     cached: bool = False,
 ) -> PlanResult:
     """``cached``: reuse earlier analyses (the reports then carry no texts)."""
+    from socialgit.content import load_content
+
     if base is None:
-        content = load_content(root, cached=cached)
+        # Nothing of a post whose first occurrence lies beyond the horizon can show.
+        until = math.inf if horizon is None else (at + horizon).timestamp()
+        content = load_content(root, cached=cached, until=until)
         deliveries = plan(content.reports, content.config, at, horizon)
         return PlanResult(content, at, deliveries, content.problems, [], deliveries)
     from socialgit import review

@@ -92,7 +92,7 @@ PER_TARGET = ("title", "link")
 
 Parser = Callable[[Node, str, fields.Findings], KeyValue | None]
 # Every post key besides the text, with what its value must look like. ``cover`` is a path
-# (relative to the post, as images are); it is checked like an image in content.analyze.
+# (relative to the post, as images are); it is checked like an image in analysis.analyze.
 PARSERS: dict[str, Parser] = {
     "title": _line,
     "link": _url,

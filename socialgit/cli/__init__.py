@@ -27,7 +27,7 @@ def _default_format() -> str:
 
 
 def _root(ctx: click.Context) -> Path:
-    from socialgit.config import find_root
+    from socialgit.locate import find_root
 
     return find_root(Path(ctx.obj["repo"]))
 
@@ -98,8 +98,8 @@ def validate(ctx: click.Context, paths: tuple[str, ...], fmt: str | None, at: st
       socialgit validate content/2026/
     """
     from socialgit import render
+    from socialgit.cache import load_config
     from socialgit.checking import check
-    from socialgit.config import load_config
 
     root = _root(ctx)
     now = _now(at, load_config(root).config.timezone)
@@ -136,7 +136,7 @@ def plan(
       socialgit plan --base origin/main --format markdown
     """
     from socialgit import render
-    from socialgit.config import load_config
+    from socialgit.cache import load_config
     from socialgit.errors import UsageError
     from socialgit.planning import make_plan
     from socialgit.times import TimeError, parse_duration

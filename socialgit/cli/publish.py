@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import click
 
 from socialgit.cli import _default_format, _now, _root, _summary
@@ -44,18 +47,24 @@ def publish(
       socialgit publish --dry-run
       socialgit publish --shard 1/4
     """
-    from socialgit.config import load_config
-    from socialgit.errors import RepoError, UsageError
+    from socialgit.cache import load_config
+    from socialgit.errors import UsageError
+
+    if no_lock and not no_push:
+        raise UsageError("--no-lock goes with --no-push (a pushed claim is the lock)")
+    root = _root(ctx)
+    moment = _now(at, load_config(root).config.timezone) if at else None
+    if not dry_run:
+        _stop_if_idle(ctx, root, moment, not no_push, branch, any_branch)
+
+    from socialgit.errors import RepoError
     from socialgit.runner import Options
     from socialgit.runner import publish as run
     from socialgit.runner.credentials import hooks
     from socialgit.runner.report import markdown, text
 
-    if no_lock and not no_push:
-        raise UsageError("--no-lock goes with --no-push (a pushed claim is the lock)")
-    root = _root(ctx)
     options = Options(
-        at=_now(at, load_config(root).config.timezone) if at else None,
+        at=moment,
         dry_run=dry_run,
         push=not no_push,
         lock=not no_lock,
@@ -108,6 +117,26 @@ def retry(
     for name, why in done.skipped.items():
         click.echo(f"{name:<16} {rel}  not queued: {why}")
     click.echo("committed" if no_push else "committed and pushed", err=True)
+
+
+def _stop_if_idle(
+    ctx: click.Context,
+    root: Path,
+    at: datetime | None,
+    push: bool,
+    branch: str | None,
+    any_branch: bool,
+) -> None:
+    """Most runs find nothing due: those end here, before the runner and the networks are
+    loaded (socialgit.idle), saying what the runner would say."""
+    from socialgit.idle import message, nothing_due
+
+    now = at or datetime.now(UTC)
+    if nothing_due(root, now, push=push, branch=branch, any_branch=any_branch):
+        click.echo(message(now))
+        if _default_format() == "github":
+            _summary(f"### socialgit publish: {message(now)}\n")
+        ctx.exit(0)
 
 
 def _shard(value: str | None) -> tuple[int, int] | None:

@@ -7,6 +7,7 @@ loaded secret (a network's error text may echo a token).
 
 from __future__ import annotations
 
+from socialgit.idle import message
 from socialgit.redact import scrub
 from socialgit.runner.run import RunReport
 from socialgit.times import iso_utc
@@ -65,7 +66,7 @@ def summary(report: RunReport) -> str:
         )
     if not report.outcomes and not report.missed and not report.blocked:
         waits = f"; {len(report.linked)} wait for a link" if report.linked else ""
-        return f"nothing due at {iso_utc(report.at)}{waits}"
+        return f"{message(report.at)}{waits}"
     parts = [
         f"{count.get('published', 0)} published",
         f"{count.get('error', 0) + len(report.blocked)} failed",
