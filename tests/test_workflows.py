@@ -149,6 +149,21 @@ def test_site_workflow_builds_and_deploys_to_pages(tmp_path: Path) -> None:
     assert deploy["steps"][0]["uses"].startswith("actions/deploy-pages@")
 
 
+def test_publish_workflow_keeps_the_install_and_the_cache_between_runs() -> None:
+    workflow = load(template("socialgit-publish.yml"))
+    uses = {s.get("uses", "").split("@")[0]: s for s in steps(workflow)}
+    install = uses["actions/cache"]
+    assert install["with"]["path"] == "~/.socialgit-venv"
+    assert f"socialgit-{__version__}-" in install["with"]["key"]  # a new version installs anew
+    (pip,) = [s for s in steps(workflow) if "pip install" in s.get("run", "")]
+    assert pip["if"] == "${{ steps.install.outputs.cache-hit != 'true' }}"
+    restore, save = uses["actions/cache/restore"], uses["actions/cache/save"]
+    assert restore["with"]["path"] == save["with"]["path"] == "~/.cache/socialgit"
+    assert restore["with"]["restore-keys"] == "socialgit-posts-"  # any earlier run's cache
+    names = [s.get("name", "") for s in steps(workflow)]
+    assert names.index(restore["name"]) < names.index("Publish") < names.index(save["name"])
+
+
 def test_ci_workflow_runs_the_ci_script() -> None:
     workflow = load((WORKFLOWS / "ci.yml").read_text(encoding="utf-8"))
     assert set(workflow["on"]) == {"push", "pull_request"}
