@@ -7,7 +7,6 @@ Each parses, calls one core function, and renders; everything printed passes thr
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -304,6 +303,8 @@ def list_(ctx: click.Context, fmt: str) -> None:
     root, config = _setup(ctx)
     rows = describe(Vault.open(root), config)
     if fmt == "json":
+        import json  # here: `socialgit --help` pays for no command's imports
+
         _say(json.dumps(rows, indent=2))
         return
     for row in rows:

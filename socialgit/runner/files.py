@@ -23,6 +23,7 @@ from socialgit.yamlnodes import YamlError
 
 Updates = dict[str, dict[str, dict[str, Any]]]  # post path → account → entry
 
+_FAST: Any = getattr(yaml, "CSafeLoader", None)
 _LOCK = threading.Lock()  # one writer at a time: several accounts of one post share a file
 
 
@@ -100,9 +101,20 @@ def results(root: Path, path: str) -> dict[str, Any] | None:
 def read_front(text: str, path: str) -> dict[str, Any]:
     """A post's front-matter as data; ``RepoError`` when it cannot be read."""
     try:
-        data = yaml.safe_load(split(text.removeprefix("\ufeff")).front)
-    except (YamlError, yaml.YAMLError) as exc:
+        front = split(text.removeprefix("\ufeff")).front
+    except YamlError as exc:
         raise RepoError(f"{path}: cannot read its front-matter to record a result: {exc}") from exc
+    try:
+        # libyaml first: this runs for every part of every delivery, and the pure-Python
+        # reader made recording a thousand deliveries take seconds. What libyaml cannot
+        # read the pure reader still may (write_back proves the edit under both anyway).
+        data = yaml.load(front, Loader=_FAST) if _FAST is not None else yaml.safe_load(front)
+    except yaml.YAMLError:
+        try:
+            data = yaml.safe_load(front)
+        except yaml.YAMLError as exc:
+            message = f"{path}: cannot read its front-matter to record a result: {exc}"
+            raise RepoError(message) from exc
     return data if isinstance(data, dict) else {}
 
 
