@@ -223,11 +223,14 @@ def analyze_cached(
     records: dict[str, Record] = {}
     missing: list[str] = []
     touched = False
+    known = saved.records
     for rel in files:
         full = base + rel
         sig = signature(full)  # taken before analysing: a change meanwhile shows next time
-        hit = saved.records.get(rel)
-        if hit is not None and _fresh_record(base, full, hit, sig):
+        hit = known.get(rel)
+        if hit is not None and hit[0] == sig and not hit[2]:
+            records[rel] = hit  # most posts: unchanged, no media
+        elif hit is not None and _fresh_record(base, full, hit, sig):
             if hit[0] != sig:
                 hit = (sig, *hit[1:9], saved.blob(hit))
                 touched = True
