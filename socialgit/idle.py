@@ -5,8 +5,8 @@ every run does first (the same checks of the checkout and branch, the fetch, the
 fast-forward onto the remote), then asks the plan cache (socialgit.cache) whether any post
 has work at ``now``. Only a clear no ends the run here: whenever anything is unusual
 (uncommitted changes, a vault to recover, local commits to push, another branch, a config
-with errors, a post the cache has not seen as it is now), the answer is "not sure" and the
-full runner (socialgit.runner) does the run, with its own checks and messages.
+with errors, alerts to send, a post that cannot be planned), the answer is "not sure" and
+the full runner (socialgit.runner) does the run, with its own checks and messages.
 
 Here git is run directly (no GitPython) and nothing of the networks is imported.
 """
@@ -52,6 +52,8 @@ def nothing_due(
     loaded = cache.load_config(root)
     if any(p.severity == "error" for p in loaded.problems):
         return False
+    if loaded.config.notify:
+        return False  # every run may owe an alert (an ending credential): the runner decides
     try:
         if _git(root, "status", "--porcelain", "--untracked-files=no"):
             return False  # the runner recovers a saved vault, or refuses the checkout

@@ -150,3 +150,16 @@ def test_a_broken_post_is_still_reported_each_run(world: World) -> None:
     for when in ("2026-01-01 09:01", "2026-01-01 09:11"):
         done = cli(repo, "--at", when)
         assert "skipped post content/bad.md" in done.stdout
+
+
+def test_a_repository_with_alerts_always_gets_the_full_run(world: World) -> None:
+    """Alerts (an ending credential, a failure not yet announced) are the runner's to send."""
+    config = (world.seed / "socialgit.yml").read_text()
+    world.write("socialgit.yml", config + "notify: [hook]\n")
+    world.write("content/later.md", "---\npublish_at: 2026-01-02 09:00\ntargets: [box]\n---\nx\n")
+    world.push()
+    repo = world.clone()
+    for when in ("2026-01-01 09:01", "2026-01-01 09:11"):
+        done = cli(repo, "--at", when, check_modules=True)
+        assert done.returncode == 0, done.stderr
+        assert "nothing due" in done.stdout and "socialgit.runner.run" in done.stdout
