@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from posixpath import dirname, join, normpath
 from typing import Any
 
@@ -275,15 +276,22 @@ def finished(post: Post, entry: dict[str, Any] | None) -> bool:
     return last is None or parse_iso(str(entry.get("occurrence") or "")) == last
 
 
+@lru_cache(maxsize=256)
+def _valid_cron(expr: str) -> bool:
+    """croniter's check (about a millisecond each): once per distinct expression, as most
+    recurring posts of a repository share a few."""
+    from croniter import croniter  # imported only for recurring posts: it is slow to load
+
+    return bool(croniter.is_valid(expr))
+
+
 def _repeat(node: Node | None, out: fields.Findings) -> str | None:
     if node is None:
         return None
     expr = fields.string(node, "repeat", out)
     if expr is None:
         return None
-    from croniter import croniter  # imported only for recurring posts: it is slow to load
-
-    if len(expr.split()) != 5 or not croniter.is_valid(expr):
+    if len(expr.split()) != 5 or not _valid_cron(expr):
         out.at(
             node,
             f"repeat: {expr!r} is not a cron expression of 5 fields "
