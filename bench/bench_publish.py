@@ -54,6 +54,7 @@ class Handler(BaseHTTPRequestHandler):
     # for the client's delayed ACK (40 ms on Linux), which a real server never makes it pay.
     disable_nagle_algorithm = True
     seen: ClassVar[set[str]] = set()
+    span: ClassVar[list[float]] = []  # first request in, last answer out (monotonic clock)
     lock = threading.Lock()
 
     def log_message(self, *args: Any) -> None:
@@ -63,12 +64,16 @@ class Handler(BaseHTTPRequestHandler):
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
         with self.lock:
             self.seen.add(self.headers.get("Idempotency-Key", ""))
+            if not self.span:
+                self.span[:] = [time.monotonic(), 0.0]
         time.sleep(LATENCY)
         body = b"{}"
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+        with self.lock:
+            self.span[1] = time.monotonic()
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -156,7 +161,7 @@ def deliveries(url: str, receiver: Connection) -> bool:
         wall = time.perf_counter() - started
         commits = int(git(remote, "rev-list", "--count", "main")) - before
     receiver.send("done")
-    keys = receiver.recv()
+    keys, first, last = receiver.recv()
     total = POSTS * ACCOUNTS
     published = sum(1 for o in report.outcomes if o.state == "published")
     floor = POSTS * LATENCY  # each account's deliveries, one after another
@@ -168,6 +173,11 @@ def deliveries(url: str, receiver: Connection) -> bool:
     print(
         f"  wall {wall:.3f} s = git work {clock.seconds:.3f} s ({clock.commands} commands) "
         f"+ the rest {rest:.3f} s; per-account floor {floor:.3f} s"
+    )
+    print(
+        f"  of the rest: delivering (first request to last answer, as the receiver saw it) "
+        f"{last - first:.3f} s = {(last - first) / floor:.2f}x floor; load, claim, "
+        f"record {rest - (last - first):.3f} s"
     )
     ok = row("publish 1,000 minus git (x floor)", rest / floor, "x", 1.3, f" ({rest:.3f} s)")
     ok &= row("commits", commits, "", 2)
@@ -206,7 +216,7 @@ def receiver(conn: Connection) -> None:
     conn.send(server.server_address[1])
     conn.recv()  # the bench is done
     server.shutdown()
-    conn.send(len(Handler.seen))
+    conn.send((len(Handler.seen), *(Handler.span or [0.0, 0.0])))
 
 
 def main() -> int:
