@@ -1,5 +1,6 @@
-"""What the networks of articles share: the post keys as ``post`` reads them, the marker that
-proves a delivery, and checks made before anything is sent.
+"""What the networks of articles share (Ghost, Dev.to, Hashnode, Tumblr): the post keys as
+``post`` reads them, checks made before anything is sent, the body as it was sent (for a
+look-up that compares bodies), a receipt, and the marker that proves a delivery.
 
 The marker is an HTML comment holding the delivery key (``<!-- socialgit:KEY -->``). A network
 that stores it somewhere it shows to nobody (Ghost's code injection) lets a look-up prove that
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from providers.base import Receipt
 from socialgit.errors import Rejected
 
 if TYPE_CHECKING:
@@ -18,6 +20,13 @@ if TYPE_CHECKING:
 
 def marker(key: str) -> str:
     return f"<!-- socialgit:{key} -->"
+
+
+def receipt(ident: object, url: object) -> Receipt:
+    """One article's receipt: its id, and its link when that is a public https address."""
+    text = str(ident)
+    return Receipt(text, url if isinstance(url, str) and url.startswith("https://") else None,
+                   (text,))  # fmt: skip
 
 
 def text(outgoing: Outgoing, name: str) -> str:

@@ -32,7 +32,7 @@ from providers.base import (
 )
 from providers.devto import recover
 from providers.devto.api import Session
-from socialgit.errors import OutcomeUnknown, Rejected, Unsupported
+from socialgit.errors import OutcomeUnknown, Rejected
 
 if TYPE_CHECKING:
     import httpx
@@ -82,10 +82,6 @@ def long_form(account: Account) -> BodyFormat | None:
 
 
 # -- credentials ---------------------------------------------------------------------------
-def generate_auth_url(account: Account, redirect_uri: str, state: str, code_challenge: str) -> str:
-    raise Unsupported("Dev.to signs in with an API key: socialgit connect asks for it")
-
-
 def authenticate(
     client: httpx.Client,
     account: Account,
@@ -118,7 +114,7 @@ def post(
 ) -> Receipt:
     session = Session.of(client, account, credentials)
     if done:
-        return Receipt(done[0], recover.link(session, done[0]), (done[0],))
+        return _articles.receipt(done[0], recover.link(session, done[0]))
     fields = _fields(outgoing)
     response = session.call("POST", "articles", "create article", json={"article": fields})
     made = recover.receipt(response)
@@ -161,5 +157,5 @@ def lookup(
     session = Session.of(client, account, credentials)
     if outgoing.done:
         ident = outgoing.done[0]
-        return Receipt(ident, recover.link(session, ident), (ident,))
+        return _articles.receipt(ident, recover.link(session, ident))
     return recover.find(session, _fields(outgoing), _scan.since(outgoing))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from providers import _http, _scan
+from providers import _articles, _http, _scan
 from providers.base import Receipt
 from socialgit.errors import OutcomeUnknown, ProviderError
 
@@ -29,9 +29,7 @@ def _made(article: dict[str, Any]) -> Receipt | None:
     ident = article.get("id")
     if not isinstance(ident, int | str) or isinstance(ident, bool) or not str(ident):
         return None
-    url = article.get("url")
-    link = url if isinstance(url, str) and url.startswith("https://") else None
-    return Receipt(str(ident), link, (str(ident),))
+    return _articles.receipt(ident, article.get("url"))
 
 
 def receipt(response: httpx.Response) -> Receipt | None:

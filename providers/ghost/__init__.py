@@ -38,7 +38,7 @@ from providers.base import (
 )
 from providers.ghost import recover
 from providers.ghost.api import Session
-from socialgit.errors import OutcomeUnknown, ProviderError, Rejected, Unsupported
+from socialgit.errors import OutcomeUnknown, ProviderError, Rejected
 
 if TYPE_CHECKING:
     import httpx
@@ -96,10 +96,6 @@ def long_form(account: Account) -> BodyFormat | None:
 
 
 # -- credentials ---------------------------------------------------------------------------
-def generate_auth_url(account: Account, redirect_uri: str, state: str, code_challenge: str) -> str:
-    raise Unsupported("Ghost signs in with an Admin API key: socialgit connect asks for it")
-
-
 def authenticate(
     client: httpx.Client,
     account: Account,
@@ -236,4 +232,4 @@ def _published(session: Session, ident: str) -> Receipt:
         found = recover.by_id(session, ident)
     except ProviderError:  # a link is nice to have; the post is out either way
         found = None
-    return recover.receipt(found) if found is not None else Receipt(ident, None, (ident,))
+    return recover.receipt(found) if found is not None else _articles.receipt(ident, None)

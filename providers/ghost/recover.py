@@ -25,11 +25,7 @@ PAGES = 20  # posts made since the occurrence read at most: 1,000
 
 
 def receipt(post: dict[str, Any]) -> Receipt:
-    ident = str(post["id"])
-    url = post.get("url")
-    return Receipt(
-        ident, url if isinstance(url, str) and url.startswith("http") else None, (ident,)
-    )
+    return _articles.receipt(post["id"], post.get("url"))
 
 
 def ours(post: dict[str, Any], key: str) -> bool:

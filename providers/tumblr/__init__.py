@@ -73,7 +73,6 @@ SECRETS: tuple[str, ...] = ("access_token", "refresh_token", "expires_at", "clie
 KEYS: Mapping[str, KeyRule] = {
     "title": KeyRule(required=True, max_length=npf.TEXT_MAX),
     "slug": KeyRule(
-        max_length=200,
         pattern=_articles.SLUG,
         pattern_help="lowercase letters, digits and single hyphens",
     ),
@@ -186,7 +185,7 @@ def post(
 ) -> Receipt:
     session = Session.of(client, account, credentials)
     if done:
-        return Receipt(done[0], _link(session, done[0]), (done[0],))
+        return _articles.receipt(done[0], _link(session, done[0]))
     body, files = _request(outgoing)
     if files:
         parts = {"json": (None, json.dumps(body), "application/json"), **files}
@@ -201,7 +200,7 @@ def post(
     if not isinstance(ident, str | int) or isinstance(ident, bool) or not str(ident):
         raise OutcomeUnknown(f"Tumblr create post ({account.name}): no post id came back")
     on_part(str(ident))
-    return Receipt(str(ident), _link(session, str(ident)), (str(ident),))
+    return _articles.receipt(ident, _link(session, str(ident)))
 
 
 def _content(outgoing: Outgoing) -> npf.Blocks:
@@ -265,7 +264,7 @@ def lookup(
     session = Session.of(client, account, credentials)
     if outgoing.done:
         ident = outgoing.done[0]
-        return Receipt(ident, _link(session, ident), (ident,))
+        return _articles.receipt(ident, _link(session, ident))
     body, _ = _request(outgoing)
     words, slug = _words(body["content"]), body.get("slug")
     since, matches = _scan.since(outgoing), []
@@ -297,11 +296,7 @@ def lookup(
     when, item = matches[0]
     if len(matches) > 1 or when < outgoing.occurrence:
         raise OutcomeUnknown(f"Tumblr ({account.name}) has posts with these words: {links}")
-    ident = str(item.get("id_string") or item.get("id"))
-    url = item.get("post_url")
-    return Receipt(
-        ident, url if isinstance(url, str) and url.startswith("https://") else None, (ident,)
-    )
+    return _articles.receipt(item.get("id_string") or item.get("id"), item.get("post_url"))
 
 
 def _link(session: Session, ident: str) -> str | None:
