@@ -43,6 +43,7 @@ NETWORKS = (
     "tiktok",
     "tumblr",
     "webhook",
+    "wordpress",
     "x",
     "youtube",
 )
@@ -74,6 +75,7 @@ if TYPE_CHECKING:
         tiktok,
         tumblr,
         webhook,
+        wordpress,
         x,
         youtube,
     )
@@ -106,6 +108,7 @@ if TYPE_CHECKING:
         "tiktok": tiktok,
         "tumblr": tumblr,
         "webhook": webhook,
+        "wordpress": wordpress,
         "x": x,
         "youtube": youtube,
     }

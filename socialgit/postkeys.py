@@ -66,7 +66,7 @@ def _slug(node: Node, name: str, out: fields.Findings) -> KeyValue | None:
 def _tags(node: Node, name: str, out: fields.Findings) -> KeyValue | None:
     items = node.value if node.is_sequence else None
     if items is None:
-        out.at(node, f"{name} must be a list (e.g. `tags: [release, python]`)")
+        out.at(node, f"{name} must be a list (e.g. `{name}: [release, python]`)")
         return None
     tags: list[str] = []
     for item in items:
@@ -77,9 +77,9 @@ def _tags(node: Node, name: str, out: fields.Findings) -> KeyValue | None:
             continue
         tag = tag.strip().removeprefix("#").strip()
         if not tag or "\n" in tag:
-            out.at(item, "a tag must be one line of text, without only '#'")
+            out.at(item, f"each of {name} must be one line of text, without only '#'")
         elif tag.casefold() in (t.casefold() for t in tags):
-            out.at(item, f"tag {tag!r} is listed twice", "warning")
+            out.at(item, f"{tag!r} is listed twice in {name}", "warning")
         else:
             tags.append(tag)
     return tuple(tags)
@@ -97,6 +97,7 @@ PARSERS: dict[str, Parser] = {
     "title": _line,
     "link": _url,
     "tags": _tags,
+    "categories": _tags,
     "canonical_url": _url,
     "cover": _line,
     "cover_alt": _line,

@@ -51,6 +51,7 @@ from providers import PROVIDERS, _pending
 from providers.base import Credentials, Outgoing
 from socialgit.errors import OutcomeUnknown, Unsupported
 from socialgit.model import Account
+from socialgit.runner import articles
 from tests.providers._support import thread
 
 Env = tuple[Account, Credentials, httpx.Client]
@@ -165,16 +166,25 @@ def _flow(name: str, acct: Account, given: Credentials, client: httpx.Client, tm
     mime = kinds[0] if kinds else "image/png"
     # The post keys a network requires (a Lemmy post's title), as a post would give them.
     needed = {k: SAMPLE_KEYS[k] for k, rule in provider.KEYS.items() if rule.required}
+    article = provider.long_form(acct) is not None
+    image = "media/dot.png" if mime == "image/png" else "media/dot.jpg"
+    if article:  # one document, its image inside it (from content/launch.md)
+        texts = (f"# Contract\n\nAn article with ![a dot](../{image}) in it.",)
     outgoing = replace(thread(tmp, *texts, image_on=image_on, mime=mime), root=tmp, keys=needed)
     if provider.MEDIA.needs_public_url:
         outgoing = _with_urls(outgoing, name)
+    if article:  # rendered, its image uploaded, as the runner does before ``post``
+        outgoing = articles.ready(provider, client, acct, credentials, outgoing, {}, _nothing)
+        uploaded = outgoing.images[image].url
+        assert uploaded and uploaded in outgoing.body and f"../{image}" not in outgoing.body
     # What the runner records before sending, for a network that prepares (Nostr).
     outgoing = replace(outgoing, prepared=provider.prepare(client, acct, credentials, outgoing))
     recorded: list[str] = []
     outgoing = replace(outgoing, on_pending=recorded.append)
     seen: list[str] = []
     receipt = provider.post(client, acct, credentials, outgoing, (), seen.append)
-    assert len(receipt.parts) == (1 if provider.THREADS in ("document", "single") else 2)
+    one = article or provider.THREADS in ("document", "single")
+    assert len(receipt.parts) == (1 if one else 2)
     assert receipt.parts[0] == receipt.id
     assert seen == list(receipt.parts)  # each part reported as it went out, in order
     _check_link(provider.AUTH, receipt.url, tmp)
@@ -227,6 +237,10 @@ def _with_urls(outgoing: Outgoing, name: str) -> Outgoing:
         for part in outgoing.parts
     )
     return replace(outgoing, parts=parts)
+
+
+def _nothing() -> None:
+    pass
 
 
 def _no_part(ident: str) -> Any:
