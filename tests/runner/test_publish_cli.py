@@ -148,8 +148,15 @@ def test_readme_quick_start_in_a_clone_of_this_repository(tmp_path: Path) -> Non
     done = publish(clone, "--no-push", "--at", "2026-12-01 09:05")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "published" in done.stdout and list((clone / "outbox").rglob("*.json"))
-    log = git(clone, "log", "--format=%s", "-2").splitlines()
+    log = git(clone, "log", "--format=%s", "-4").splitlines()
     assert log[1].startswith("socialgit: claim") and "published" in log[0]
+    assert log[3].startswith("socialgit: claim") and "published" in log[2]
+    # The example article, as HTML, and its announcements after it, with its link.
+    (article,) = (clone / "outbox/blog").glob("*.json")
+    assert json.loads(article.read_text())["body"].startswith("<h1>What we launched</h1>")
+    link = f"outbox/blog/{article.name}"
+    announced = [p for p in (clone / "outbox").rglob("*.json") if link in p.read_text()]
+    assert sorted(p.parent.name for p in announced) == ["demo", "demo-short"]
 
 
 def test_a_config_validate_rejects_stops_the_run(world: World, server: Server) -> None:
