@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from socialgit.content import Report
     from socialgit.model import Config, LoadedConfig, Problem
 
-FORMAT = 3
+FORMAT = 4
 # mtime, size, inode, ctime: cheap, and ctime moves on every write (a tool that restores an
 # mtime, a new file that reuses an inode number)
 Signature = tuple[int, int, int, int]

@@ -13,6 +13,7 @@ from socialgit.errors import ConfigError
 from socialgit.locate import CONFIG_FILE
 from socialgit.locate import find_root as find_root  # where it was first defined
 from socialgit.model import Account, Config, LoadedConfig, Problem
+from socialgit.slots import read_queues
 from socialgit.times import TimeError, parse_duration, zone
 from socialgit.yamlnodes import Node, YamlError, load
 
@@ -26,6 +27,7 @@ KEYS = (
     "branch",
     "media_base_url",
     "notify",
+    "queues",
 )
 ACCOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _SECRET_KEY = re.compile(
@@ -106,6 +108,7 @@ def _read(top: dict[str, Node], out: fields.Findings) -> Config:
             else None
         ),
         notify=_notify(top.get("notify"), accounts, out),
+        queues=read_queues(top.get("queues"), accounts, out),
     )
 
 

@@ -7,7 +7,7 @@ frozen dataclass goes through a per-object ``__setstate__`` that made warm plans
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
@@ -80,6 +80,25 @@ class Account:
 
 
 @dataclass(frozen=True)
+class Slot:
+    """One weekly time of a queue (socialgit.slots): days (Monday = 0) and a wall time."""
+
+    text: str  # as written, for messages
+    days: frozenset[int]
+    hour: int
+    minute: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    slots: tuple[Slot, ...]
+    targets: tuple[str, ...]  # the default targets of its posts; may be empty
+    line: int
+
+
+@dataclass(frozen=True)
 class Config:
     path: str
     timezone: str
@@ -91,6 +110,7 @@ class Config:
     branch: str | None = None
     media_base_url: str | None = None
     notify: tuple[str, ...] = ()  # accounts that get the alerts after a run
+    queues: dict[str, Queue] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -102,6 +122,10 @@ class LoadedConfig:
     problems: list[Problem]
     source: bytes  # the file as read, for cache keys
 
+
+# A queued post's publish_at until ``socialgit queue`` writes one: so far ahead that a reader
+# that forgets to ask ``Post.queued`` still never finds it due.
+QUEUED = datetime(9000, 1, 1, tzinfo=UTC)
 
 PostStatus = Literal["draft", "scheduled", "published", "error", "missed"]
 
@@ -128,3 +152,8 @@ class Post:
     # not split into parts; ``body_line`` is the file line of its first line.
     body: str = ""
     body_line: int = 0
+    # ``queue:``: the queue this post takes its time (and default targets) from. A queued
+    # post (a queue and no ``publish_at`` yet) has QUEUED as its publish_at, never planned
+    # as due: it goes out only once ``socialgit queue`` has written its time into the file.
+    queue: str | None = None
+    queued: bool = False

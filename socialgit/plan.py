@@ -16,7 +16,15 @@ if TYPE_CHECKING:
     from socialgit.content import Report
 
 State = Literal[
-    "due", "missed", "upcoming", "published", "error", "draft", "publishing", "cancelled"
+    "due",
+    "missed",
+    "upcoming",
+    "published",
+    "error",
+    "draft",
+    "publishing",
+    "cancelled",
+    "queued",  # the slot `socialgit queue` would write; not sent until it is written
 ]
 MAX_UPCOMING = 50  # per post and account: a cron firing every minute must not flood a plan
 

@@ -12,7 +12,7 @@ from typing import Any
 from providers import PROVIDERS
 from socialgit import fields, postkeys
 from socialgit.images import Image, read_line
-from socialgit.model import Config, Media, Override, Part, Post, PostStatus
+from socialgit.model import QUEUED, Config, Media, Override, Part, Post, PostStatus, Queue
 from socialgit.times import TimeError, is_date_only, parse_iso, parse_time, zone
 from socialgit.yamlnodes import Node, YamlError, load
 
@@ -25,6 +25,7 @@ KEYS = (
     "timezone",
     "repeat",
     "until",
+    "queue",
     *postkeys.NAMES,
     "overrides",
     "results",
@@ -155,8 +156,13 @@ def _build(
     tz = zone(tz_name)
 
     publish: tuple[datetime, datetime] | None = None
+    queue = _queue(top.get("queue"), config, out)
     node = top.get("publish_at")
-    if node is None:
+    queued = node is None and "queue" in top
+    if queued:
+        # Its time comes from `socialgit queue`; until then it is planned in its slot only.
+        publish = (QUEUED, QUEUED.astimezone(tz).replace(tzinfo=None))
+    elif node is None:
         out.add(file.front_line, 1, "publish_at is missing: when should this go out?")
     else:
         raw = fields.string(node, "publish_at", out)
@@ -176,8 +182,12 @@ def _build(
     targets: list[str] = []
     target_lines: dict[str, int] = {}
     unknown: list[tuple[str, Node]] = []  # judged once the results are read
-    if "targets" not in top:
-        out.add(file.front_line, 1, "targets is missing: list the accounts to post to")
+    if "targets" not in top and queue is not None and queue.targets:
+        targets = list(queue.targets)  # the queue's default targets, judged in socialgit.yml
+        target_lines = dict.fromkeys(targets, top["queue"].line)
+    elif "targets" not in top:
+        why = f" (queue {queue.name!r} names none)" if queue is not None else ""
+        out.add(file.front_line, 1, f"targets is missing: list the accounts to post to{why}")
     else:
         for name, item in fields.string_list(top["targets"], "targets", out):
             if name in target_lines:
@@ -198,6 +208,8 @@ def _build(
             post_id = None
 
     repeat = _repeat(top.get("repeat"), out)
+    if repeat is not None and "queue" in top:
+        out.at(top["queue"], "queue and repeat do not go together: a queued post goes out once")
     until = None
     if "until" in top:
         raw = fields.string(top["until"], "until", out)
@@ -238,12 +250,14 @@ def _build(
         parts=tuple(parts),
         overrides=overrides,
         results=results,
-        line=node.line if node else 1,
+        line=node.line if node else top["queue"].line if queued else 1,
         target_lines=target_lines,
         keys=keys,
         id_line=top["id"].line if "id" in top else 1,
         body=file.body,
         body_line=file.body_line,
+        queue=queue.name if queue is not None else None,
+        queued=queued,
     )
     for name, item in unknown:
         # An account removed from socialgit.yml is needed only by deliveries still to come:
@@ -283,6 +297,22 @@ def _valid_cron(expr: str) -> bool:
     from croniter import croniter  # imported only for recurring posts: it is slow to load
 
     return bool(croniter.is_valid(expr))
+
+
+def _queue(node: Node | None, config: Config, out: fields.Findings) -> Queue | None:
+    if node is None:
+        return None
+    name = fields.string(node, "queue", out)
+    if name is None:
+        return None
+    found = config.queues.get(name)
+    if found is None:
+        out.at(
+            node,
+            f"unknown queue {name!r}{fields.suggest(name, config.queues)} "
+            "(queues are defined in socialgit.yml)",
+        )
+    return found
 
 
 def _repeat(node: Node | None, out: fields.Findings) -> str | None:

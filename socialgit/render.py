@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from socialgit.model import Problem
 from socialgit.plan import Delivery
+
+if TYPE_CHECKING:
+    from socialgit.queueing import Placement
 from socialgit.times import iso_utc, zone
 
 MARK = {
@@ -20,6 +23,7 @@ MARK = {
     "draft": "draft",
     "publishing": "publishing",
     "cancelled": "CANCELLED",
+    "queued": "queued",
 }
 
 
@@ -70,7 +74,10 @@ def _counts(deliveries: Sequence[Delivery]) -> str:
     tally: dict[str, int] = {}
     for d in deliveries:
         tally[d.state] = tally.get(d.state, 0) + 1
-    order = ("due", "missed", "upcoming", "publishing", "error", "published", "draft", "cancelled")
+    order = (
+        *("due", "missed", "upcoming", "queued", "publishing", "error", "published", "draft"),
+        "cancelled",
+    )
     return ", ".join(f"{tally[s]} {s}" for s in order if s in tally) or "nothing"
 
 
@@ -201,3 +208,15 @@ def _facet_label(text: str, facet: dict[str, Any]) -> str:
     span = raw[facet["index"]["byteStart"] : facet["index"]["byteEnd"]].decode("utf-8", "replace")
     kind = facet["features"][0]["$type"].rsplit("#", 1)[-1] if facet["features"] else "?"
     return f"{kind} {span!r}"
+
+
+def queue_text(placed: Sequence[Placement], tz_name: str) -> str:
+    """One line per post given a slot: when (config time zone), queue, path."""
+    if not placed:
+        return "nothing to queue: every queued post has its time\n"
+    tz = zone(tz_name)
+    lines = []
+    for p in sorted(placed, key=lambda p: (p.time, p.path)):
+        was = f" (moved from {p.was.astimezone(tz):%Y-%m-%d %H:%M}: taken)" if p.was else ""
+        lines.append(f"{p.time.astimezone(tz):%Y-%m-%d %H:%M %a}  {p.queue}  {p.path}{was}\n")
+    return "".join(lines)

@@ -48,14 +48,14 @@ def load(text: str) -> dict[str, Any]:
     return data
 
 
-def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
-    (job,) = workflow["jobs"].values()
+def steps(workflow: dict[str, Any], name: str | None = None) -> list[dict[str, Any]]:
+    (job,) = workflow["jobs"].values() if name is None else [workflow["jobs"][name]]
     found: list[dict[str, Any]] = job["steps"]
     return found
 
 
-def runs(workflow: dict[str, Any]) -> str:
-    return "\n".join(step.get("run", "") for step in steps(workflow))
+def runs(workflow: dict[str, Any], name: str | None = None) -> str:
+    return "\n".join(step.get("run", "") for step in steps(workflow, name))
 
 
 def test_project_workflows_pass_actionlint() -> None:
@@ -80,9 +80,10 @@ def test_project_check_workflow_is_the_template_but_installs_from_the_checkout()
     theirs = template("socialgit-check.yml").splitlines()
     assert len(ours) == len(theirs)
     differ = [(a, b) for a, b in zip(ours, theirs, strict=True) if a != b]
-    assert [a for a, _ in differ][-1] == "        run: pip install ."
-    assert [b for _, b in differ][-1] == f"        run: pip install socialgit=={__version__}"
-    assert len(differ) == 2  # and the comment above it
+    # Each job's install line, and the comment above it.
+    assert {a for a, _ in differ[1::2]} == {"        run: pip install ."}
+    assert {b for _, b in differ[1::2]} == {f"        run: pip install socialgit=={__version__}"}
+    assert len(differ) == 2 * len(load("\n".join(ours))["jobs"])
 
 
 @pytest.mark.parametrize("source", ["template", "project"])
@@ -96,18 +97,29 @@ def test_check_workflow_is_safe_for_pull_requests_from_forks(source: str) -> Non
     workflow = load(text)
     assert set(workflow["on"]) == {"pull_request"}
     assert workflow["permissions"] == {"contents": "read", "pull-requests": "write"}
-    checkout = steps(workflow)[0]
+    checkout = steps(workflow, "check")[0]
     assert checkout["uses"].startswith("actions/checkout@")
     assert checkout["with"]["fetch-depth"] == 0
-    script = runs(workflow)
+    assert checkout["with"]["persist-credentials"] is False
+    script = runs(workflow, "check")
     assert "socialgit validate --format github" in script
     assert 'socialgit plan --base "origin/${GITHUB_BASE_REF}" --format markdown > plan.md' in script
     assert '>> "$GITHUB_STEP_SUMMARY"' in script
-    (comment,) = [s for s in steps(workflow) if "github-script" in s.get("uses", "")]
+    (comment,) = [s for s in steps(workflow, "check") if "github-script" in s.get("uses", "")]
     # A fork's read-only token cannot comment; that must not fail the check.
     assert comment["continue-on-error"] is True
     assert "<!-- socialgit-plan -->" in comment["with"]["script"]
     assert "updateComment" in comment["with"]["script"]
+    # Only the queue job may push, and only to a branch of this repository.
+    queue = workflow["jobs"]["queue"]
+    assert queue["permissions"] == {"contents": "write"}
+    assert queue["if"] == (
+        "${{ github.event.pull_request.head.repo.full_name == github.repository }}"
+    )
+    script = runs(workflow, "queue")
+    assert 'socialgit queue --base "origin/${GITHUB_BASE_REF}"' in script
+    assert 'git push origin "HEAD:refs/heads/${HEAD_REF}"' in script
+    assert set(workflow["jobs"]) == {"check", "queue"}
 
 
 def test_publish_workflow() -> None:

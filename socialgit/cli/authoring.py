@@ -105,4 +105,38 @@ def calendar(ctx: click.Context, fmt: str, month: str | None, horizon: str, at: 
     ctx.exit(_exit_for(result.problems))
 
 
-COMMANDS = [init, calendar]
+@click.command(name="queue")
+@click.option("--at", "at", metavar="TIME", help="As if it were TIME (config time zone).")
+@click.option(
+    "--base",
+    metavar="REF",
+    help="The default branch whose history orders the posts (default: `branch:`, else HEAD).",
+)
+@click.option("--dry-run", is_flag=True, help="Say which slots, write nothing.")
+@click.pass_context
+def queue(ctx: click.Context, at: str | None, base: str | None, dry_run: bool) -> None:
+    """Give each queued post the next free slot of its queue: write its publish_at.
+
+    A queued post has `queue: NAME` and no publish_at. Its file gets one line,
+    `publish_at: …` in the post's time zone, and nothing else changes: commit it and the time
+    is reviewed like any other. A post moved off a slot an earlier post holds has its
+    publish_at replaced. Running it again changes nothing. Exit 1 when a queued post has
+    errors or no free slot.
+
+    \b
+    Example:
+      socialgit queue && git commit -am "socialgit queue"
+      socialgit queue --base origin/main --dry-run
+    """
+    from socialgit import render
+    from socialgit.config import load_config
+    from socialgit.queuerun import run_queue
+
+    root = _root(ctx)
+    done = run_queue(root, _now(at, load_config(root).config.timezone), base, dry_run=dry_run)
+    click.echo(render.queue_text(done.placed, done.timezone), nl=False)
+    click.echo(render.problems_text(done.problems), nl=False, err=True)
+    ctx.exit(_exit_for(done.problems))
+
+
+COMMANDS = [init, calendar, queue]
