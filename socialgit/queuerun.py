@@ -37,8 +37,16 @@ class QueueRun:
 
 
 def run_queue(root: Path, now: datetime, base: str | None, *, dry_run: bool = False) -> QueueRun:
+    """With ``base`` (a pull request's base branch), only the posts added or changed since
+    it are written: the base branch's queued posts still count, and come first."""
     content = load_content(root)
     config = content.config
+    entered = entry_order(root, base or config.branch or "HEAD", config.content, base is not None)
+    mine: set[str] | None = None
+    if base is not None:
+        from socialgit.review import changes_since
+
+        mine = set(changes_since(root, base).changed)
     problems = [p for p in content.config_problems if p.severity == "error"]
     posts: list[Post] = []
     for report in content.reports:
@@ -47,11 +55,15 @@ def run_queue(root: Path, now: datetime, base: str | None, *, dry_run: bool = Fa
         elif report.parsed is not None:
             # A post with errors gets no slot and moves from none; its time still counts.
             posts.append(replace(report.parsed, queue=None, queued=False))
-            if report.parsed.queue is not None:
+            if report.parsed.queue is not None and (mine is None or report.path in mine):
                 problems += [p for p in report.problems if p.severity == "error"]
-    entered = entry_order(root, base or config.branch or "HEAD", config.content, base is not None)
     placed, unplaced = place(posts, config, now, entered)
-    problems += [Problem(u.path, u.line, 1, "error", u.message) for u in unplaced]
+    placed = [p for p in placed if mine is None or p.path in mine]
+    problems += [
+        Problem(u.path, u.line, 1, "error", u.message)
+        for u in unplaced
+        if mine is None or u.path in mine
+    ]
     written: list[str] = []
     by_path = {p.path: p for p in posts}
     for placement in placed:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -188,3 +189,87 @@ def test_ci_workflow_runs_the_ci_script() -> None:
     # The dashboard's screenshots are kept, also when a test failed (that is when they help).
     keep = used["actions/upload-artifact"]
     assert keep["with"]["path"] == "tests/artifacts/" and keep["if"] == "${{ !cancelled() }}"
+
+
+def test_check_workflow_queue_job_pushes_the_slots_to_the_pull_request_branch(
+    tmp_path: Path,
+) -> None:
+    """The queue job's script, run as Actions would: on the merge of a pull request branch
+    with main, it commits the one-line publish_at to the branch and pushes it; run again, it
+    pushes nothing."""
+    from tests.conftest import CONFIG
+
+    workflow = load(template("socialgit-check.yml"))
+    (step,) = [s for s in steps(workflow, "queue") if "socialgit queue" in s.get("run", "")]
+    who = {"GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    env = {**os.environ, **who, "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@x"}
+
+    def git(cwd: Path, *args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    origin, work, runner = tmp_path / "origin.git", tmp_path / "work", tmp_path / "runner"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(tmp_path, "clone", "-q", str(origin), str(work))
+    (work / "content").mkdir()
+    (work / "socialgit.yml").write_text(
+        CONFIG + 'queues:\n  daily:\n    slots: ["09:30"]\n    targets: [demo]\n'
+    )
+    (work / "content/old.md").write_text("---\nqueue: daily\n---\nOld\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "start")
+    git(work, "push", "-q", "origin", "main")
+    git(work, "switch", "-q", "-c", "pr")
+    (work / "content/new.md").write_text("---\nqueue: daily # mine\n---\nNew\n")
+    git(work, "add", "-A")
+    git(work, "commit", "-qm", "new post")
+    git(work, "push", "-q", "origin", "pr")
+    # actions/checkout of a pull request: the merge with the base, detached, full history.
+    git(tmp_path, "clone", "-q", str(origin), str(runner))
+    git(runner, "checkout", "-q", "--detach", "origin/main")
+    git(runner, "merge", "-q", "--no-ff", "-m", "merge", "origin/pr")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "socialgit"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m socialgit "$@"\n')
+    wrapper.chmod(0o755)
+    actions = {
+        **env,
+        "PATH": f"{bin_dir}:{env['PATH']}",
+        "PYTHONPATH": str(ROOT),
+        "GITHUB_BASE_REF": "main",
+        "HEAD_REF": "pr",
+    }
+
+    def job() -> None:
+        temp = tmp_path / f"temp{len(list(tmp_path.glob('temp*')))}"
+        temp.mkdir()
+        done = subprocess.run(
+            ["bash", "-e", "-c", step["run"]],
+            cwd=runner,
+            env={**actions, "RUNNER_TEMP": str(temp)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    job()
+    pushed = git(origin, "log", "-1", "--format=%s", "pr")
+    assert pushed == "socialgit queue: publish_at for queued posts\n"
+    # Only the pull request's post, one line above `queue:`; main's queued post is main's.
+    assert git(origin, "diff", "--numstat", "pr~1", "pr").split() == ["1", "0", "content/new.md"]
+    text = git(origin, "show", "pr:content/new.md")
+    assert text.startswith("---\npublish_at: ") and text.endswith(
+        "\nqueue: daily # mine\n---\nNew\n"
+    )
+    before = git(origin, "rev-parse", "pr")
+    # The next check runs on the merge with the pushed commit: nothing more to write.
+    git(runner, "checkout", "-q", "-f", "--detach", "origin/main")
+    git(runner, "fetch", "-q", "origin")
+    git(runner, "merge", "-q", "--no-ff", "-m", "merge", "origin/pr")
+    git(runner, "worktree", "prune")
+    job()
+    assert git(origin, "rev-parse", "pr") == before

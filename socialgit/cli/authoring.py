@@ -110,7 +110,7 @@ def calendar(ctx: click.Context, fmt: str, month: str | None, horizon: str, at: 
 @click.option(
     "--base",
     metavar="REF",
-    help="The default branch whose history orders the posts (default: `branch:`, else HEAD).",
+    help="A pull request's base: orders the posts; only posts changed since it are written.",
 )
 @click.option("--dry-run", is_flag=True, help="Say which slots, write nothing.")
 @click.pass_context
