@@ -60,7 +60,7 @@ def make_plan(
     # deleted posts would still have sent.
     deleted = review.deleted_posts(root, changes, content.config)
     # The slots a queued post would get depend on every post, not only the changed ones.
-    every = load_content(root, cached=True).reports if _has_queue(content.reports) else []
+    every = load_content(root, cached=True).reports if _has_queue(content.reports, at) else []
     reports = _slotted(content, at, base, every)
     deliveries = _queued(reports, plan(reports, content.config, at, None))
     deliveries += review.cancelled(deleted, content.config, at)
@@ -72,15 +72,18 @@ def make_plan(
     return PlanResult(content, at, deliveries, problems, previews, rows)
 
 
-def _has_queue(reports: list[Report]) -> bool:
-    return any(r.post is not None and r.post.queue is not None for r in reports)
+def _has_queue(reports: list[Report], at: datetime) -> bool:
+    """Whether any post waits for a slot or holds one it might lose (else no git is run)."""
+    from socialgit.queueing import movable
+
+    return any(r.post is not None and (r.post.queued or movable(r.post, at)) for r in reports)
 
 
 def _slotted(content: Content, at: datetime, ref: str, every: list[Report]) -> list[Report]:
     """The reports with each queued post (and each one moved off a slot an earlier post
     holds) at the slot ``socialgit queue`` would write for it; ``every``: all posts, which
     the slots depend on, and ``ref``: the branch whose history orders them."""
-    if not _has_queue(content.reports):
+    if not _has_queue(content.reports, at):
         return content.reports
     from socialgit.queueing import place
     from socialgit.queuerun import entry_order

@@ -21,7 +21,6 @@ from socialgit.errors import UsageError
 from socialgit.model import Post, Problem
 from socialgit.post import split
 from socialgit.queueing import Placement, place
-from socialgit.runner.files import _write_atomic
 from socialgit.times import TimeError, localize, zone
 from socialgit.yamlnodes import YamlError
 
@@ -137,6 +136,8 @@ def _prove(old: str, new: str, value: str) -> None:
 
 
 def _write(file: Path, value: str) -> bool:
+    from socialgit.runner.files import _write_atomic  # the runner's: old file or new, never half
+
     text = file.read_bytes().decode("utf-8")
     new = set_publish_at(text, value)
     if new == text:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from socialgit.model import Problem
 from socialgit.plan import Delivery
+from socialgit.times import iso_utc, zone
 
 if TYPE_CHECKING:
     from socialgit.queueing import Placement
-from socialgit.times import iso_utc, zone
 
 MARK = {
     "due": "due",

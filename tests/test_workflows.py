@@ -141,6 +141,11 @@ def test_publish_workflow() -> None:
     assert commands[-2:] == ["socialgit publish", "socialgit metrics"]
     metrics = steps(workflow)[-1]
     assert metrics["if"] == "${{ !cancelled() }}"  # snapshots also after a failed delivery
+    # Queued posts merged without a time get it first; the runner pushes that commit.
+    (queue,) = [s for s in steps(workflow) if "socialgit queue" in s.get("run", "")]
+    publish = next(s for s in steps(workflow) if s.get("run") == "socialgit publish")
+    assert steps(workflow).index(queue) == steps(workflow).index(publish) - 1
+    assert queue["if"] == "${{ !cancelled() }}"
     # The daily refresh runs on its own schedule entry, so it must name one that exists.
     (refresh,) = [s for s in steps(workflow) if "socialgit refresh" in s.get("run", "")]
     daily = [c for c in crons if c != "3-59/10 * * * *"]
