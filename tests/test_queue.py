@@ -196,3 +196,22 @@ def test_queue_base_must_be_a_revision(queued: Repo, capsys: pytest.CaptureFixtu
     assert done.code != 0
     assert "--base nope" in done.err
     assert subprocess.run(["git", "-C", str(queued.root), "diff", "--quiet"]).returncode == 0
+
+
+def test_plan_base_shows_a_pull_request_the_slot_after_main_s_queued_posts(
+    queued: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What a fork's pull request sees in its plan comment: main's queued post comes first,
+    even though its path sorts after the new one."""
+    queued.post("zz-main", "queue: weekdays")
+    queued.commit()
+    queued.git("switch", "-q", "-c", "fork")
+    queued.post("aa-new", "queue: weekdays")
+    done = run(
+        capsys,
+        *("-C", str(queued.root), "plan", "--base", "main", "--at", "2026-12-01 10:00"),
+        *("--format", "markdown"),
+    )
+    assert done.code == 0, done.err
+    assert "| 2026-12-02 09:30 | queued | demo (outbox) | `content/aa-new.md` |" in done.out
+    assert "zz-main" not in done.out  # only the pull request's posts are listed
