@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING
 import regex
 
 from providers import _http
+from providers._counts import pick, without_own
 from providers.base import (
     AuthKind,
+    Counts,
     Credentials,
     MediaRules,
     Note,
     OnPart,
     Outgoing,
+    Published,
     Receipt,
     Setting,
     ThreadStyle,
@@ -185,6 +188,20 @@ def post(
         raise Rejected(f"{outgoing.post}: nothing to post")
     name = me or _publish.username(session)
     return Receipt(id=ids[0], url=_publish.permalink(session, ids[0], name), parts=tuple(ids))
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """The media's likes and comments (``like_count``, ``comments_count``: on this media
+    only, not on ads made from it). Comments leave out the thread's own later parts."""
+    session = _session(client, account, credentials)
+    found = session.get(item.id, f"Instagram counts of {item.post or item.id}", fields=_COUNTS)
+    counts = pick(found, {"likes": "like_count", "replies": "comments_count"})
+    return without_own(counts, len(item.parts) - 1)
+
+
+_COUNTS = "like_count,comments_count"
 
 
 def lookup(

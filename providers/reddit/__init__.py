@@ -35,12 +35,14 @@ from providers import _scan
 from providers._text import utf16_units
 from providers.base import (
     AuthKind,
+    Counts,
     Credentials,
     KeyRule,
     MediaRules,
     Note,
     OnPart,
     Outgoing,
+    Published,
     Receipt,
     Setting,
     ThreadStyle,
@@ -441,6 +443,12 @@ def _comment(
     if isinstance(ident, str) and ident:
         return f"t1_{ident}"
     raise OutcomeUnknown(f"{op}: Reddit took it but gave no comment id; it may be out")
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    return api.counts(client, account, credentials, item)
 
 
 def lookup(

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from providers import _http
+from providers._counts import pick, without_own
 from socialgit import __version__
 from socialgit.errors import (
     AuthExpired,
@@ -32,7 +33,7 @@ from socialgit.errors import (
 if TYPE_CHECKING:
     import httpx
 
-    from providers.base import Credentials
+    from providers.base import Counts, Credentials, Published
     from socialgit.model import Account
 
 API = "https://oauth.reddit.com"
@@ -110,6 +111,29 @@ def get_list(
     if not isinstance(body, list):
         raise Transient(f"{op}: unreadable answer (HTTP {response.status_code}); will retry")
     return body
+
+
+def counts(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """A post's score (as likes: upvotes less downvotes, as Reddit shows it), its comments
+    and crossposts, from ``GET /api/info`` (scope ``read``). ``num_comments`` counts the
+    whole discussion, so the thread's own later parts are taken off."""
+    op = f"Reddit counts of {item.post or item.id}"
+    listing = call(
+        client, account, credentials, "GET", "/api/info", op=op,
+        params={"id": item.id, "raw_json": "1"},
+    )  # fmt: skip
+    data = listing.get("data")
+    children = data.get("children") if isinstance(data, dict) else None
+    found = children[0].get("data") if isinstance(children, list) and children else None
+    if not isinstance(found, dict):
+        raise Rejected(f"{op}: Reddit has no such post (deleted, or never there)")
+    counts = pick(found, _COUNTS)
+    return without_own(counts, len(item.parts) - 1)
+
+
+_COUNTS = {"likes": "score", "replies": "num_comments", "reposts": "num_crossposts"}
 
 
 def _send(

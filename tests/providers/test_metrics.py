@@ -5,6 +5,7 @@ that keep them off, say so (never zeros)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,15 +13,31 @@ from typing import Any
 import httpx
 import pytest
 
-from providers import PROVIDERS, defaults, linkedin, mastodon, slack, threads, x
+from providers import (
+    PROVIDERS,
+    _http,
+    defaults,
+    facebook,
+    instagram,
+    linkedin,
+    mastodon,
+    reddit,
+    slack,
+    threads,
+    x,
+)
 from providers import bluesky as _bluesky
 from providers.base import Outgoing, Published, Receipt
 from providers.defaults import no_metrics
+from providers.instagram import publish as _instagram_publish
 from providers.threads import publish as _threads_publish
 from socialgit.errors import AuthRevoked, Rejected, Unsupported
 from tests.providers._support import account, thread
+from tests.providers.facebook.fake import FakeFacebook, connected, facebook_account
+from tests.providers.instagram.fake import MEDIA_BASE, FakeInstagram, instagram_account
 from tests.providers.linkedin.fake import FakeLinkedIn
 from tests.providers.mastodon.fake import FakeMastodon
+from tests.providers.reddit.fake import FakeReddit, reddit_account
 from tests.providers.slack.fake import FakeSlack
 from tests.providers.threads.fake import FakeThreads, threads_account
 from tests.providers.x.fake import FakeX, x_account
@@ -127,6 +144,57 @@ def test_slack_reactions_with_a_bot_and_none_with_a_webhook(tmp_path: Path) -> N
         fake.scopes.discard("reactions:read")
         with pytest.raises(AuthRevoked, match="reactions:read"):
             slack.metrics(client, acct, creds, published(receipt))
+
+
+def test_facebook_reactions_comments_and_shares(tmp_path: Path) -> None:
+    fake, page = FakeFacebook(), facebook_account()
+    creds = connected(fake)
+    with fake.client() as client:
+        receipt = facebook.post(client, page, creds, two_parts(tmp_path), (), lambda _: None)
+        # Nobody shared it yet: Graph leaves `shares` out, which is 0 shares.
+        counts = facebook.metrics(client, page, creds, published(receipt))
+        assert counts == {"likes": 0, "replies": 0, "reposts": 0}
+        fake.engage(receipt.id, reactions=9, shares=2, comments=1)
+        counts = facebook.metrics(client, page, creds, published(receipt))
+        # The thread's second part is the Page's own comment: not counted.
+        assert counts == {"likes": 9, "replies": 1, "reposts": 2}
+        fake.granted.discard("pages_read_engagement")
+        with pytest.raises(AuthRevoked, match="lacks a Facebook permission"):
+            facebook.metrics(client, page, creds, published(receipt))
+
+
+def test_instagram_likes_and_comments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeInstagram()
+    monkeypatch.setattr(_http, "now", lambda: fake.clock)
+    monkeypatch.setattr(_instagram_publish, "SLEEP", fake.sleeps.append)
+    acct, creds = instagram_account(), fake.connected()
+    made = thread(tmp_path, "Launch day", "Second part", mime="image/jpeg")
+    media = tuple(replace(m, url=f"{MEDIA_BASE}/{m.path}") for m in made.parts[0].media)
+    outgoing = replace(made, parts=(replace(made.parts[0], media=media), made.parts[1]))
+    with fake.client() as client:
+        receipt = instagram.post(client, acct, creds, outgoing, (), lambda _: None)
+        fake.engage(receipt.id, likes=11)
+        counts = instagram.metrics(client, acct, creds, published(receipt))
+        assert counts == {"likes": 11, "replies": 0}  # its own comment (part 2) left out
+        with pytest.raises(Rejected, match="does not exist"):
+            gone = Published("17900000000000000", None, ("17900000000000000",), AT)
+            instagram.metrics(client, acct, creds, gone)
+
+
+def test_reddit_score_comments_and_crossposts(tmp_path: Path) -> None:
+    fake = FakeReddit()
+    acct, creds = reddit_account(), {"access_token": fake.token}
+    outgoing = replace(two_parts(tmp_path), keys={"title": "Launch day"})
+    with fake.client() as client:
+        receipt = reddit.post(client, acct, creds, outgoing, (), lambda _: None)
+        fake.engage(receipt.id, votes=14, comments=3, crossposts=1)
+        counts = reddit.metrics(client, acct, creds, published(receipt))
+        # score 1 (the author's own upvote) + 14; 4 comments, one of them the thread's own.
+        assert counts == {"likes": 15, "replies": 3, "reposts": 1}
+        assert fake.requests[-1].url.params["id"] == receipt.id
+        gone = Published("t3_zzzzzz", None, ("t3_zzzzzz",), AT)
+        with pytest.raises(Rejected, match="no such post"):
+            reddit.metrics(client, acct, creds, gone)
 
 
 @pytest.mark.parametrize("name", sorted(PROVIDERS))

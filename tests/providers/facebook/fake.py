@@ -14,7 +14,9 @@ dialog, which approves at once) and ``graph.facebook.com``:
   ``POST /{page}/photos`` (multipart ``source``, JPEG/PNG/GIF up to 4 MB, else subcode
   1366046; ``published=false`` keeps it unpublished), ``POST /{page}/videos`` (multipart
   ``source``, a video), ``POST /{id}/comments`` (``pages_manage_engagement``);
-- reading: ``/{id}`` (``permalink_url``: absolute for posts, a path for videos),
+- reading: ``/{id}`` (``permalink_url``: absolute for posts, a path for videos; with
+  ``fields=reactions.summary(total_count)…,comments.summary(total_count)…,shares`` the
+  counts, ``pages_read_engagement`` needed, ``shares`` left out when nobody shared),
   ``/{post}/comments`` (``from`` the Page), ``/{page}/published_posts`` (newest first,
   ``since``, cursor pages; ``ranked_out`` hides posts from it, as Meta's ranked and
   bounded feed does).
@@ -69,6 +71,8 @@ class Post:
     link: str | None = None
     photos: list[str] = field(default_factory=list)
     video: bool = False
+    reactions: int = 0  # of every kind (like, love, …)
+    shares: int = 0
 
     @property
     def permalink(self) -> str:
@@ -106,6 +110,14 @@ class FakeFacebook(GraphFake):
 
     def public(self) -> list[Post]:
         return list(self.posts.values())
+
+    def engage(self, post: str, reactions: int = 0, shares: int = 0, comments: int = 0) -> None:
+        """People react to ``post``, share it and comment on it."""
+        self.posts[post].reactions += reactions
+        self.posts[post].shares += shares
+        for _ in range(comments):
+            ident = f"{post.split('_')[-1]}_{self.next_id()}"
+            self.comments[ident] = Comment(ident, post, "congrats", "someone", self.clock)
 
     def route(self, request: httpx.Request) -> tuple[str, Handler | None]:
         host, method = request.url.host, request.method
@@ -198,10 +210,27 @@ class FakeFacebook(GraphFake):
             return ok({"id": self.page_id, "name": self.page_name})
         if ident in self.posts:
             found = self.posts[ident]
+            wanted = args.get("fields", "")
+            if "summary(total_count)" in wanted:
+                return self._counts(found, wanted)
             return ok({"id": ident, "permalink_url": found.permalink, "message": found.message})
         if ident in self.comments:
             return ok({"id": ident, "message": self.comments[ident].message})
         return error(400, 100, "Object does not exist or cannot be loaded", 33)
+
+    def _counts(self, post: Post, wanted: str) -> httpx.Response:
+        if "pages_read_engagement" not in self.granted:
+            return error(400, 10, "(#10) This endpoint requires pages_read_engagement")
+        comments = sum(1 for c in self.comments.values() if c.parent == post.id)
+        body: dict[str, Any] = {"id": post.id}
+        if "reactions.summary" in wanted:
+            body["reactions"] = {"data": [], "summary": {"total_count": post.reactions}}
+        if "comments.summary" in wanted:
+            body["comments"] = {"data": [], "summary": {"order": "ranked",
+                                                        "total_count": comments}}  # fmt: skip
+        if "shares" in wanted.split(",") and post.shares and not post.video:
+            body["shares"] = {"count": post.shares}
+        return ok(body)
 
     def _feed(self, args: dict[str, str], rest: list[str]) -> httpx.Response:
         token = self._page(args, rest)

@@ -19,7 +19,8 @@ the old one then refused). A token works on its own login's host only.
 - ``POST /{user}/media_publish``: a ``FINISHED`` container only (else 9007/2207027), once
   (then ``PUBLISHED``); the publishing limit (``quota_total`` in 24 hours; code 9, subcode
   2207042); ``GET /{user}/content_publishing_limit`` reads it;
-- reading: ``/{id}`` (``status_code``/``status`` of a container, ``permalink`` of media),
+- reading: ``/{id}`` (``status_code``/``status`` of a container, ``permalink`` of media,
+  ``like_count`` and ``comments_count`` when ``fields`` asks for them),
   ``/{user}/media`` (newest first, cursor pages, no time filter); comments:
   ``POST/GET /{media}/comments`` (with the comments permission).
 """
@@ -75,6 +76,7 @@ class Media:
     kind: str  # IMAGE, VIDEO (a Reel), CAROUSEL_ALBUM
     alt: str = ""
     children: list[str] = field(default_factory=list)
+    likes: int = 0
 
     @property
     def permalink(self) -> str:
@@ -128,6 +130,9 @@ class FakeInstagram(GraphFake):
 
     def published(self) -> list[Media]:
         return list(self.media.values())
+
+    def engage(self, media: str, likes: int = 0) -> None:
+        self.media[media].likes += likes
 
     # -- dispatch --------------------------------------------------------------------
     def route(self, request: httpx.Request) -> tuple[str, Handler | None]:
@@ -244,6 +249,11 @@ class FakeInstagram(GraphFake):
             return ok(body)
         if ident in self.media:
             item = self.media[ident]
+            wanted = args.get("fields", "").split(",")
+            if "like_count" in wanted or "comments_count" in wanted:
+                comments = sum(1 for c in self.comments.values() if c.media == ident)
+                counts = {"like_count": item.likes, "comments_count": comments}
+                return ok({"id": ident, **{k: v for k, v in counts.items() if k in wanted}})
             return ok({"id": ident, "permalink": item.permalink, "caption": item.caption})
         return error(400, 100, "Object does not exist or cannot be loaded", 33)
 

@@ -85,6 +85,8 @@ class Thing:
     link: str = ""  # t1: its post
     flair: str = ""
     looks: int = 0  # listings it was hidden from (an image post being processed)
+    score: int = 1  # a new post starts with its author's own upvote
+    crossposts: int = 0
 
     @property
     def name(self) -> str:
@@ -130,6 +132,15 @@ class FakeReddit:
     @property
     def comments(self) -> list[Thing]:
         return [t for t in self.things if t.kind == "t1"]
+
+    def engage(self, post: str, votes: int = 0, comments: int = 0, crossposts: int = 0) -> None:
+        """Other people vote on ``post`` (a fullname), comment on it and crosspost it."""
+        (thing,) = [t for t in self.things if t.name == post]
+        thing.score += votes
+        thing.crossposts += crossposts
+        for _ in range(comments):
+            self.things.append(Thing("t1", self._id(), "someone", thing.subreddit, self.tick(),
+                                     "nice", parent=post, link=post))  # fmt: skip
 
     def tick(self) -> datetime:
         self.now += timedelta(seconds=1)
@@ -185,6 +196,7 @@ class FakeReddit:
             ("POST", r"/api/media/asset\.json", "submit"),
             ("GET", r"/user/[^/]+/(submitted|comments)", "history"),
             ("GET", r"/r/[^/]+/about", "read"),
+            ("GET", r"/api/info", "read"),
             ("GET", r"/api/v1/[^/]+/post_requirements", "submit"),
             ("GET", r"/r/[^/]+/api/link_flair_v2", "flair"),
         ]
@@ -213,6 +225,8 @@ class FakeReddit:
             return self._asset(grant, _form(request))
         if pattern.startswith(r"/user/"):
             return self._listing(request)
+        if pattern == r"/api/info":
+            return self._info(request)
         sr = self.subreddits.get(
             path.split("/")[2] if path.startswith("/r/") else path.split("/")[3]
         )
@@ -585,6 +599,15 @@ class FakeReddit:
             }
         )
 
+    def _info(self, request: httpx.Request) -> httpx.Response:
+        """Things by fullname (``id``, comma-separated); unknown ones are left out."""
+        wanted = request.url.params.get("id", "").split(",")
+        raw = request.url.params.get("raw_json") == "1"
+        found = [t for t in self.things if t.name in wanted]
+        children = [{"kind": t.kind, "data": self._data(t, raw)} for t in found]
+        return _json({"kind": "Listing", "data": {"after": None, "before": None,
+                                                  "children": children}})  # fmt: skip
+
     def _data(self, thing: Thing, raw: bool) -> dict[str, Any]:
         escape = (lambda s: s) if raw else (lambda s: html.escape(s, quote=False))
         base = {
@@ -607,6 +630,10 @@ class FakeReddit:
             "title": escape(thing.title),
             "selftext": escape(thing.text),
             "is_self": thing.post_kind == "self",
+            "score": thing.score,
+            "ups": thing.score,
+            "num_comments": sum(1 for t in self.things if t.kind == "t1" and t.link == thing.name),
+            "num_crossposts": thing.crossposts,
             "url": thing.url or self._permalink(thing),
             "link_flair_template_id": thing.flair or None,
         }
