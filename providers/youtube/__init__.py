@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from providers._text import utf8_bytes
 from providers.base import (
     AuthKind,
+    Counts,
     Credentials,
     KeyRule,
     MediaRules,
@@ -34,6 +35,7 @@ from providers.base import (
     OnPart,
     Outgoing,
     OutgoingMedia,
+    Published,
     Receipt,
     Setting,
     ThreadStyle,
@@ -236,6 +238,12 @@ def post(
     except _yt_upload.SessionGone as exc:
         raise _gone(client, account, credentials, outgoing, exc) from None
     return _out(video, on_part)
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    return _yt_api.counts(client, account, credentials, item)
 
 
 def lookup(

@@ -35,7 +35,7 @@ from socialgit.errors import (
 if TYPE_CHECKING:
     import httpx
 
-    from providers.base import Credentials
+    from providers.base import Counts, Credentials, Published
     from socialgit.model import Account
 
 API = "https://www.googleapis.com"
@@ -76,6 +76,30 @@ def call(
     if response.is_success:
         return _http.json_object(response, op, sent=False)
     raise error(response, op, account, sent=False)
+
+
+def counts(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """A video's statistics (``videos.list``, ``part=statistics``: 1 quota unit, scope
+    ``youtube.readonly``): views, likes and comments. Google sends them as strings, and
+    leaves ``likeCount`` out where the channel hides it; dislikes are private."""
+    op = f"YouTube counts of {item.post or item.id}"
+    params = {"part": "statistics", "id": item.id}
+    answer = call(client, account, credentials, "GET", "/youtube/v3/videos", op=op, params=params)
+    items = answer.get("items")
+    found = items[0] if isinstance(items, list) and items else None
+    stats = found.get("statistics") if isinstance(found, dict) else None
+    if not isinstance(stats, dict):
+        raise Rejected(f"{op}: YouTube has no such video (deleted, or private to others)")
+    return {
+        ours: int(value)
+        for ours, theirs in _COUNTS.items()
+        if isinstance(value := stats.get(theirs), str | int) and str(value).isdigit()
+    }
+
+
+_COUNTS = {"views": "viewCount", "likes": "likeCount", "replies": "commentCount"}
 
 
 def reason(response: httpx.Response) -> tuple[str, str]:

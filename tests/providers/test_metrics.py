@@ -25,6 +25,7 @@ from providers import (
     slack,
     threads,
     x,
+    youtube,
 )
 from providers import bluesky as _bluesky
 from providers.base import Outgoing, Published, Receipt
@@ -41,6 +42,7 @@ from tests.providers.reddit.fake import FakeReddit, reddit_account
 from tests.providers.slack.fake import FakeSlack
 from tests.providers.threads.fake import FakeThreads, threads_account
 from tests.providers.x.fake import FakeX, x_account
+from tests.providers.youtube.fake import FakeYouTube, credentials, youtube_account
 
 AT = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
@@ -195,6 +197,26 @@ def test_reddit_score_comments_and_crossposts(tmp_path: Path) -> None:
         gone = Published("t3_zzzzzz", None, ("t3_zzzzzz",), AT)
         with pytest.raises(Rejected, match="no such post"):
             reddit.metrics(client, acct, creds, gone)
+
+
+def test_youtube_statistics_read_from_strings(tmp_path: Path) -> None:
+    fake, acct = FakeYouTube(), youtube_account()
+    creds = credentials(fake)
+    outgoing = replace(thread(tmp_path, "A description", mime="video/mp4"), keys={"title": "T"})
+    with fake.client() as client:
+        receipt = youtube.post(client, acct, creds, outgoing, (), lambda _: None)
+        (video,) = fake.videos
+        video.views, video.likes, video.comments = 1200, 45, 6
+        counts = youtube.metrics(client, acct, creds, published(receipt))
+        assert counts == {"views": 1200, "likes": 45, "replies": 6}
+        video.likes_hidden = True  # hidden likes are absent, never 0
+        assert youtube.metrics(client, acct, creds, published(receipt)) == {
+            "views": 1200,
+            "replies": 6,
+        }
+        gone = Published("dQw4w9WgXcQ", None, ("dQw4w9WgXcQ",), AT)
+        with pytest.raises(Rejected, match="no such video"):
+            youtube.metrics(client, acct, creds, gone)
 
 
 @pytest.mark.parametrize("name", sorted(PROVIDERS))

@@ -83,6 +83,10 @@ class Video:
     privacy: str
     published: datetime
     size: int
+    views: int = 0
+    likes: int = 0
+    comments: int = 0
+    likes_hidden: bool = False  # the channel hides its like counts
 
 
 @dataclass
@@ -140,6 +144,8 @@ class FakeYouTube:
             return self._need(grant, READ) or self._channels(request)
         if path == "/youtube/v3/playlistItems" and method == "GET":
             return self._need(grant, READ) or self._playlist(request)
+        if path == "/youtube/v3/videos" and method == "GET":
+            return self._need(grant, READ) or self._videos(request)
         return _error(404, "notFound", f"no route {method} {path}")
 
     def _grant(self, request: httpx.Request) -> Grant | httpx.Response:
@@ -371,6 +377,22 @@ class FakeYouTube:
         if "status" in parts:
             item["status"] = {"privacyStatus": "public", "longUploadsStatus": self.long_uploads}
         return httpx.Response(200, json={"kind": "youtube#channelListResponse", "items": [item]})
+
+    def _videos(self, request: httpx.Request) -> httpx.Response:
+        """``videos.list`` by ``id`` with ``part=statistics``: counts as strings; an unknown
+        id is no item (not an error)."""
+        q = request.url.params
+        if "statistics" not in q.get("part", "").split(","):
+            return _error(400, "missingRequiredParameter", "No part selected.")
+        wanted = q.get("id", "").split(",")
+        items = []
+        for video in (v for v in self.videos if v.id in wanted):
+            stats = {"viewCount": str(video.views), "favoriteCount": "0",
+                     "commentCount": str(video.comments)}  # fmt: skip
+            if not video.likes_hidden:
+                stats["likeCount"] = str(video.likes)
+            items.append({"kind": "youtube#video", "id": video.id, "statistics": stats})
+        return httpx.Response(200, json={"kind": "youtube#videoListResponse", "items": items})
 
     def _playlist(self, request: httpx.Request) -> httpx.Response:
         q = request.url.params
