@@ -31,12 +31,14 @@ from providers._text import utf16_units
 from providers.atproto.xrpc import jwt_expiry
 from providers.base import (
     AuthKind,
+    Counts,
     Credentials,
     KeyRule,
     MediaRules,
     OnPart,
     Outgoing,
     OutgoingMedia,
+    Published,
     Receipt,
     Setting,
     ThreadStyle,
@@ -146,6 +148,12 @@ def post(
             ids.append(ident)
             on_part(ident)
     return Receipt(id=ids[0], url=f"{api.base(account)}/post/{ids[0]}", parts=tuple(ids))
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    return api.counts(client, account, credentials, item)
 
 
 def lookup(

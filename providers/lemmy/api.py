@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from providers import _http
+from providers._counts import pick, without_own
 from socialgit import redact
 from socialgit.errors import (
     AuthExpired,
@@ -26,7 +27,7 @@ from socialgit.errors import (
 if TYPE_CHECKING:
     import httpx
 
-    from providers.base import Credentials
+    from providers.base import Counts, Credentials, Published
     from socialgit.model import Account
 
 base = _http.instance  # the instance's origin (``base_url`` overrides ``instance``)
@@ -104,6 +105,25 @@ def call(
 
 def body(response: httpx.Response, op: str, *, sent: bool) -> dict[str, Any]:
     return _http.json_object(response, op, sent=sent)
+
+
+def counts(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """A post's upvotes (as likes) and comments, from ``GET /api/v3/post``'s
+    ``post_view.counts``; comments less the thread's own later parts. Downvotes are not
+    read: an instance may turn them off."""
+    op = f"Lemmy counts of {item.post or item.id}"
+    answer = call(
+        client, account, credentials, "GET", "/api/v3/post", op=op, sent=False,
+        params={"id": item.id},
+    )  # fmt: skip
+    view = body(answer, op, sent=False).get("post_view")
+    numbers = view.get("counts") if isinstance(view, dict) else None
+    if not isinstance(numbers, dict):
+        raise Rejected(f"{op}: Lemmy answered without the post's counts")
+    found = pick(numbers, {"likes": "upvotes", "replies": "comments"})
+    return without_own(found, len(item.parts) - 1)
 
 
 def code(response: httpx.Response) -> tuple[str, str]:

@@ -19,6 +19,7 @@ from providers import (
     defaults,
     facebook,
     instagram,
+    lemmy,
     linkedin,
     mastodon,
     reddit,
@@ -36,6 +37,7 @@ from socialgit.errors import AuthRevoked, Rejected, Unsupported
 from tests.providers._support import account, thread
 from tests.providers.facebook.fake import FakeFacebook, connected, facebook_account
 from tests.providers.instagram.fake import MEDIA_BASE, FakeInstagram, instagram_account
+from tests.providers.lemmy.fake import FakeLemmy
 from tests.providers.linkedin.fake import FakeLinkedIn
 from tests.providers.mastodon.fake import FakeMastodon
 from tests.providers.reddit.fake import FakeReddit, reddit_account
@@ -217,6 +219,25 @@ def test_youtube_statistics_read_from_strings(tmp_path: Path) -> None:
         gone = Published("dQw4w9WgXcQ", None, ("dQw4w9WgXcQ",), AT)
         with pytest.raises(Rejected, match="no such video"):
             youtube.metrics(client, acct, creds, gone)
+
+
+def test_lemmy_upvotes_and_comments(tmp_path: Path) -> None:
+    fake = FakeLemmy()
+    acct = account("lemmy", instance=fake.base, community="news")
+    creds = {"username": "alice", "password": "correct horse", "access_token": fake.login()}
+    outgoing = replace(two_parts(tmp_path), keys={"title": "Launch day"})
+    with fake.client() as client:
+        receipt = lemmy.post(client, acct, creds, outgoing, (), lambda _: None)
+        fake.engage(int(receipt.id), upvotes=8, downvotes=2)
+        other = {"post_id": int(receipt.id), "content": "congrats"}
+        headers = {"Authorization": f"Bearer {fake.login()}"}
+        client.post(f"{fake.base}/api/v3/comment", json=other, headers=headers)
+        counts = lemmy.metrics(client, acct, creds, published(receipt))
+        # 9 upvotes with its creator's own; 2 comments, one of them the thread's second part.
+        assert counts == {"likes": 9, "replies": 1}
+        gone = Published("999999", None, ("999999",), AT)
+        with pytest.raises(Rejected, match="couldnt_find_post"):
+            lemmy.metrics(client, acct, creds, gone)
 
 
 @pytest.mark.parametrize("name", sorted(PROVIDERS))

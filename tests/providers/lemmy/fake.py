@@ -11,6 +11,8 @@ communities, posts, comments and pict-rs uploads, and answers as Lemmy does:
   50,000 / comment 10,000 UTF-16 units), ``alt_text_length_overflow`` (1,500),
   ``invalid_url``, ``banned_from_community``, ``locked``, ``honeypot_failed``;
 - the rate limit: 6 posts and 6 comments per 600 s, ``rate_limit_error`` with 400;
+- ``GET /api/v3/post`` answers a post with its ``counts`` (its creator's own upvote
+  included, as Lemmy does);
 - ``GET /api/v3/user`` lists the person's posts and comments, newest first, 50 a page,
   filtered by community.
 """
@@ -87,6 +89,7 @@ class FakeLemmy:
         routes = {
             ("/api/v3/community", "GET"): self._community,
             ("/api/v3/post", "POST"): self._post,
+            ("/api/v3/post", "GET"): self._read_post,
             ("/api/v3/comment", "POST"): self._comment,
             ("/api/v3/user", "GET"): self._person,
             ("/pictrs/image", "POST"): self._upload,
@@ -157,6 +160,23 @@ class FakeLemmy:
         }  # fmt: skip
         self.posts.append(post)
         return self._answer(request, {"post_view": {"post": _public(post)}})
+
+    def _read_post(self, request: httpx.Request, user: str) -> httpx.Response:
+        wanted = request.url.params.get("id", "")
+        post = next((p for p in self.posts if str(p["id"]) == wanted), None)
+        if post is None or post["deleted"]:
+            return _error("couldnt_find_post", 404)
+        comments = sum(1 for c in self.comments if c["post_id"] == post["id"])
+        up, down = 1 + post.get("_upvotes", 0), post.get("_downvotes", 0)  # 1: its creator's
+        counts = {"post_id": post["id"], "comments": comments, "score": up - down,
+                  "upvotes": up, "downvotes": down, "published": post["published"]}  # fmt: skip
+        return _json(200, {"post_view": {"post": _public(post), "counts": counts},
+                           "cross_posts": []})  # fmt: skip
+
+    def engage(self, post: int, upvotes: int = 0, downvotes: int = 0) -> None:
+        (found,) = [p for p in self.posts if p["id"] == post]
+        found["_upvotes"] = found.get("_upvotes", 0) + upvotes
+        found["_downvotes"] = found.get("_downvotes", 0) + downvotes
 
     def _comment(self, request: httpx.Request, user: str) -> httpx.Response:
         form = _body(request)
