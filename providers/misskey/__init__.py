@@ -29,11 +29,13 @@ from providers.base import (
     IMAGE_TYPES,
     VIDEO_TYPES,
     AuthKind,
+    Counts,
     Credentials,
     MediaRules,
     OnPart,
     Outgoing,
     OutgoingMedia,
+    Published,
     Receipt,
     Setting,
     ThreadStyle,
@@ -141,6 +143,12 @@ def post(
             ids.append(ident)
             on_part(ident)
     return Receipt(id=ids[0], url=link(account, ids[0]), parts=tuple(ids))
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    return api.counts(client, account, credentials, item)
 
 
 def lookup(

@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from providers import _http
+from providers._counts import without_own
 from socialgit import redact
 from socialgit.errors import AuthRevoked, OutcomeUnknown, ProviderError, Rejected, Transient
 
 if TYPE_CHECKING:
     import httpx
 
-    from providers.base import Credentials
+    from providers.base import Counts, Credentials, Published
     from socialgit.model import Account
 
 base = _http.instance  # the instance's origin (``base_url`` overrides ``instance``)
@@ -73,6 +74,26 @@ def call(
         if sent:
             raise OutcomeUnknown(f"{op}: unreadable answer; it may have gone out") from None
         raise Transient(f"{op}: unreadable answer; will retry") from None
+
+
+def counts(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """A note's reactions (every emoji, summed as likes), renotes and direct replies, from
+    ``notes/show``; replies leave out the thread's own second part."""
+    op = f"Misskey counts of {item.post or item.id}"
+    note = call(client, account, credentials, "notes/show", op=op, sent=False,
+                json={"noteId": item.id})  # fmt: skip
+    if not isinstance(note, dict):
+        raise Transient(f"{op}: unreadable answer; will retry")
+    found: dict[str, int] = {}
+    reactions = note.get("reactions")
+    if isinstance(reactions, dict):
+        found["likes"] = sum(n for n in reactions.values() if isinstance(n, int))
+    for ours, theirs in (("reposts", "renoteCount"), ("replies", "repliesCount")):
+        if isinstance(value := note.get(theirs), int) and not isinstance(value, bool):
+            found[ours] = value
+    return without_own(found, min(len(item.parts) - 1, 1))
 
 
 def said(response: httpx.Response) -> tuple[str, str]:

@@ -22,6 +22,7 @@ from providers import (
     lemmy,
     linkedin,
     mastodon,
+    misskey,
     reddit,
     slack,
     threads,
@@ -40,6 +41,7 @@ from tests.providers.instagram.fake import MEDIA_BASE, FakeInstagram, instagram_
 from tests.providers.lemmy.fake import FakeLemmy
 from tests.providers.linkedin.fake import FakeLinkedIn
 from tests.providers.mastodon.fake import FakeMastodon
+from tests.providers.misskey.fake import FakeMisskey
 from tests.providers.reddit.fake import FakeReddit, reddit_account
 from tests.providers.slack.fake import FakeSlack
 from tests.providers.threads.fake import FakeThreads, threads_account
@@ -238,6 +240,21 @@ def test_lemmy_upvotes_and_comments(tmp_path: Path) -> None:
         gone = Published("999999", None, ("999999",), AT)
         with pytest.raises(Rejected, match="couldnt_find_post"):
             lemmy.metrics(client, acct, creds, gone)
+
+
+def test_misskey_reactions_renotes_and_replies(tmp_path: Path) -> None:
+    fake = FakeMisskey()
+    acct = account("misskey", instance=fake.base)
+    creds = {"access_token": fake.issue_token()}
+    with fake.client() as client:
+        receipt = misskey.post(client, acct, creds, two_parts(tmp_path), (), lambda _: None)
+        fake.engage(receipt.id, renotes=2, like=3, tada=1)
+        reply = {"i": fake.issue_token(), "text": "congrats", "replyId": receipt.id}
+        client.post(f"{fake.base}/api/notes/create", json=reply)
+        counts = misskey.metrics(client, acct, creds, published(receipt))
+        assert counts == {"likes": 4, "reposts": 2, "replies": 1}  # part 2 is not a reply
+        with pytest.raises(Rejected, match="No such note"):
+            misskey.metrics(client, acct, creds, Published("9zzz", None, ("9zzz",), AT))
 
 
 @pytest.mark.parametrize("name", sorted(PROVIDERS))

@@ -100,6 +100,7 @@ class FakeMisskey:
             "drive/files/create": ("write:drive", self._upload),
             "notes/create": ("write:notes", self._create),
             "users/notes": ("", self._list),
+            "notes/show": ("", self._show),
         }
         if endpoint not in routes:
             return _error(404, "NO_SUCH_ENDPOINT")
@@ -178,6 +179,23 @@ class FakeMisskey:
             self.lose_answers -= 1
             raise httpx.ReadTimeout("the answer was lost", request=request)
         return _json(200, {"createdNote": _public(note)})
+
+    def _show(self, request: httpx.Request, args: dict[str, Any]) -> httpx.Response:
+        note = next((n for n in self.notes if n["id"] == args.get("noteId")), None)
+        if note is None:
+            return _error(400, "NO_SUCH_NOTE", "No such note.")
+        replies = sum(1 for n in self.notes if n["replyId"] == note["id"])
+        counts = {"reactions": dict(note.get("_reactions", {})),
+                  "renoteCount": note.get("_renotes", 0), "repliesCount": replies}  # fmt: skip
+        return _json(200, {**_public(note), **counts})
+
+    def engage(self, note: str, renotes: int = 0, **reactions: int) -> None:
+        """People renote ``note`` and react to it (``like=3`` is 3 ``:like:`` reactions)."""
+        (found,) = [n for n in self.notes if n["id"] == note]
+        found["_renotes"] = found.get("_renotes", 0) + renotes
+        kept = found.setdefault("_reactions", {})
+        for name, count in reactions.items():
+            kept[f":{name}:"] = kept.get(f":{name}:", 0) + count
 
     def _list(self, request: httpx.Request, args: dict[str, Any]) -> httpx.Response:
         limit = args.get("limit", 10)
