@@ -18,21 +18,24 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from providers import _articles, _scan
+from providers._counts import pick
 from providers.base import (
     AuthKind,
     BodyFormat,
+    Counts,
     Credentials,
     KeyRule,
     MediaRules,
     OnPart,
     Outgoing,
+    Published,
     Receipt,
     Setting,
     ThreadStyle,
 )
 from providers.devto import recover
 from providers.devto.api import Session
-from socialgit.errors import OutcomeUnknown, Rejected
+from socialgit.errors import OutcomeUnknown, Rejected, Transient
 
 if TYPE_CHECKING:
     import httpx
@@ -147,6 +150,18 @@ def _fields(outgoing: Outgoing) -> dict[str, Any]:
     if cover is not None:
         fields["main_image"] = cover.url
     return fields
+
+
+def metrics(
+    client: httpx.Client, account: Account, credentials: Credentials, item: Published
+) -> Counts:
+    """An article's reactions (every kind, as likes) and comments, from ``GET
+    /api/articles/{id}``. Page views are shown to the author only, among their own
+    articles: not read."""
+    found = Session.of(client, account, credentials).read(f"articles/{item.id}", "read counts")
+    if not isinstance(found, dict):
+        raise Transient(f"Dev.to counts of {item.post or item.id}: the answer could not be read")
+    return pick(found, {"likes": "public_reactions_count", "replies": "comments_count"})
 
 
 def lookup(

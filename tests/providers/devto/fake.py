@@ -12,7 +12,8 @@ checks:
   article per canonical URL ("… has already been taken"), each a 422 ``{"error", "status"}``;
 - one write a second per key (Rack::Attack): 429 with ``Retry-After: 1``;
 - ``GET /api/articles/me/all`` (drafts first, then newest published first; ``per_page``,
-  ``page``), ``GET /api/articles/{id}``, ``GET /api/users/me``.
+  ``page``), ``GET /api/articles/{id}`` (with ``public_reactions_count`` and
+  ``comments_count``), ``GET /api/users/me``.
 
 Failures on demand: ``lose`` names routes whose answer is lost after the fake acted;
 ``queue`` holds canned answers for the create.
@@ -149,9 +150,16 @@ class FakeDevto:
             "tag_list": [str(t).strip().lower() for t in tags],
             "main_image": given.get("main_image"),
             "body_markdown": text,
+            "public_reactions_count": 0,
+            "comments_count": 0,
         }
         self.articles.append(article)
         return httpx.Response(201, json=article, headers={"Location": article["url"]})
+
+    def engage(self, ident: int, reactions: int = 0, comments: int = 0) -> None:
+        (found,) = [a for a in self.articles if a["id"] == ident]
+        found["public_reactions_count"] += reactions
+        found["comments_count"] += comments
 
     def _mine(self, request: httpx.Request) -> httpx.Response:
         size = int(request.url.params.get("per_page", "30"))

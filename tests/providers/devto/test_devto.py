@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from providers import devto
-from providers.base import Outgoing, OutgoingMedia, OutgoingPart, Receipt, Uploaded
+from providers.base import Outgoing, OutgoingMedia, OutgoingPart, Published, Receipt, Uploaded
 from providers.devto import api
 from socialgit.errors import AuthRevoked, Duplicate, OutcomeUnknown, RateLimited, Rejected
 from tests.providers._support import account, assert_secret_free
@@ -188,3 +188,15 @@ def test_base_url_points_at_another_forem() -> None:
     with httpx.Client(transport=httpx.MockTransport(handler)) as client:
         devto.whoami(client, other, CREDENTIALS)
     assert seen[0].url.host == "forem.example"
+
+
+def test_metrics_read_the_article_s_reactions_and_comments(tmp_path: Path) -> None:
+    fake = FakeDevto()
+    made = publish(fake, article(tmp_path))
+    fake.engage(int(made.id), reactions=12, comments=3)
+    item = Published(made.id, made.url, made.parts, fake.now, "content/hello.md", "dev")
+    with fake.client() as client:
+        assert devto.metrics(client, ACCOUNT, CREDENTIALS, item) == {"likes": 12, "replies": 3}
+        gone = Published("999999", None, ("999999",), fake.now)
+        with pytest.raises(Rejected):
+            devto.metrics(client, ACCOUNT, CREDENTIALS, gone)
