@@ -59,6 +59,7 @@ class KeyRule:
     max_items: int | None = None  # for lists (tags)
     pattern: str | None = None  # a regular expression the value (each item) must match
     pattern_help: str = ""  # what the pattern asks for, in words
+    without_media: bool = False  # a post carrying it takes no media (Reddit's link post)
 
 
 @dataclass(frozen=True, slots=True)

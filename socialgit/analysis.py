@@ -101,6 +101,7 @@ def _analyze(root: Path, rel: str, data: bytes, config: Config, out: Findings) -
         account = config.accounts[name]
         if ready.parts:
             check_required(account, ready.parts[0].media, ready.parts[0].line, out)
+            postkeys.check_media(post, name, account, len(ready.parts[0].media), out)
         _one_part(name, account.provider, ready, out)
         for number, piece in enumerate(ready.parts, 1):
             if piece.too_long:

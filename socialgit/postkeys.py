@@ -234,3 +234,21 @@ def _ignored(
             "they should carry it, or move it into an override of the targets that use it",
             "warning",
         )
+
+
+def check_media(post: Post, name: str, account: Account, count: int, out: fields.Findings) -> None:
+    """A key that makes the post something that takes no media (a Reddit link post), on a
+    target whose first part carries ``count`` files."""
+    from providers import PROVIDERS
+
+    provider = PROVIDERS[account.provider]
+    keys = resolve(post, account)
+    for key_name, rule in provider.KEYS.items():
+        key = keys.get(key_name)
+        if rule.without_media and key is not None and count:
+            out.add(
+                key.line,
+                key.column,
+                f"{name} ({provider.TITLE}): a post with `{key_name}:` takes no images or "
+                f"videos; this one has {count}",
+            )

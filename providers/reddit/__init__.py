@@ -75,7 +75,7 @@ SETTINGS: Mapping[str, Setting] = {
 SECRETS: tuple[str, ...] = ("access_token", "refresh_token", "expires_at", "client_secret")
 KEYS: Mapping[str, KeyRule] = {
     "title": KeyRule(required=True, max_length=300),
-    "link": KeyRule(),  # makes it a link post
+    "link": KeyRule(without_media=True),  # makes it a link post
 }
 LIMIT = 10_000  # a comment's limit; self posts may be longer on Reddit (UNCONFIRMED 40,000)
 _NAME = re.compile(r"[A-Za-z0-9_]{2,21}")

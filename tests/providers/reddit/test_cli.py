@@ -42,12 +42,18 @@ def test_validate_says_what_a_reddit_post_needs(
     commented = site.post(
         "commented", FRONT + "\ntitle: Fine", "Body\n\n---\n\nA comment\n\n![a shot](shot.png)"
     )
+    linked = site.post(
+        "linked",
+        FRONT + "\ntitle: Fine\nlink: https://example.com/a",
+        "Body\n\n![a shot](shot.png)",
+    )
     good = site.post("good", FRONT + "\ntitle: Fine", "Body\n\n---\n\nA comment")
     code, problems = problems_of(capsys, site)
     assert code == 1
     assert_problem(problems, untitled, 3, "rd (Reddit) needs `title:`")
     assert_problem(problems, long_title, 4, "title is 301 characters; rd (Reddit) takes at most")
     assert_problem(problems, long_part, 6, "10001 characters as reddit counts them; the limit is")
+    assert_problem(problems, linked, 5, "rd (Reddit): a post with `link:` takes no images or")
     assert_problem(problems, commented, 12, "rd: Reddit comments take no images; move them")
     assert not [p for p in problems if p["path"] == good]
 
